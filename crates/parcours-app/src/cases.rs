@@ -147,6 +147,7 @@ pub fn record_intake(
                 },
             )?;
         }
+        cases::set_proofs(tx, id, &proofs_json(r))?;
         check_store::replace(tx, id, &found)?;
         move_case(
             tx,
@@ -168,6 +169,55 @@ pub fn record_intake(
         Ok::<_, anyhow::Error>(id)
     })?;
     db.read(|c| view(c, id))
+}
+
+fn proofs_json(r: &CaseReading) -> serde_json::Value {
+    serde_json::json!({
+        "id_proof_pages": r.id_proof_pages,
+        "ssn_proof_pages": r.ssn_proof_pages,
+        "proofs_not_separate": r.proofs_not_separate,
+    })
+}
+
+/// Rebuilds the reading of a stored case (fields as corrected, proofs as
+/// found at intake), to run the checks again.
+pub(crate) fn reading_of(c: &Connection, id: i64) -> Result<CaseReading> {
+    let row = cases::require(c, id)?;
+    let proofs = cases::proofs(c, id)?.unwrap_or_default();
+    let count = |k: &str| {
+        proofs
+            .get(k)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as usize
+    };
+    Ok(CaseReading {
+        fields: fields::list(c, id)?
+            .into_iter()
+            .map(|f| {
+                let read = parcours_domain::checks::FieldReading {
+                    value: f.value,
+                    confidence: f.confidence,
+                };
+                (f.key, read)
+            })
+            .collect(),
+        id_proof_pages: count("id_proof_pages"),
+        ssn_proof_pages: count("ssn_proof_pages"),
+        proofs_not_separate: proofs
+            .get("proofs_not_separate")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        id_document: row.id_document,
+        ssn_proof: row.ssn_proof,
+    })
+}
+
+/// The id of the case with this reference.
+pub(crate) fn case_id(c: &Connection, reference: &str) -> Result<i64> {
+    let r = reference.trim().to_uppercase();
+    cases::by_reference(c, &r)?
+        .map(|row| row.id)
+        .ok_or_else(|| Refusal::NotFound(format!("aucun dossier de référence « {r} »")).into())
 }
 
 /// Applies a lifecycle transition and records it.
@@ -221,13 +271,6 @@ pub(crate) fn view(c: &Connection, id: i64) -> Result<CaseView> {
             .map(|r| r.check)
             .collect(),
     })
-}
-
-fn case_id(c: &Connection, reference: &str) -> Result<i64> {
-    let r = reference.trim().to_uppercase();
-    cases::by_reference(c, &r)?
-        .map(|row| row.id)
-        .ok_or_else(|| Refusal::NotFound(format!("aucun dossier de référence « {r} »")).into())
 }
 
 /// Lists cases, optionally of one status (roles that read cases). Audited:

@@ -12,6 +12,7 @@ use parcours_domain::roles::{may, Permission, Role};
 pub mod audit;
 pub mod cases;
 pub mod identifiers;
+pub mod review;
 pub mod settings;
 pub mod users;
 

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use parcours_app::domain::lifecycle::Status;
+use parcours_app::review::{self, Decision};
 use parcours_app::{cases, Refusal};
 
 use crate::exit;
@@ -16,6 +17,31 @@ pub enum Command {
         /// Seulement ce statut (in_review, approved, …).
         #[arg(long)]
         status: Option<String>,
+        /// Sortie JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Décider : approve (approuver), reject (rejeter), incomplete (demander un complément).
+    Decide {
+        /// Référence du dossier.
+        reference: String,
+        /// approve, reject ou incomplete.
+        decision: String,
+        /// Motif (obligatoire pour un rejet, et pour approuver malgré un point bloquant).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Sortie JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Corriger une rubrique lue par l'OCR (les contrôles sont refaits).
+    Correct {
+        /// Référence du dossier.
+        reference: String,
+        /// Rubrique (last_name, birth_date, nir…).
+        field: String,
+        /// Valeur saisie.
+        value: String,
         /// Sortie JSON.
         #[arg(long)]
         json: bool,
@@ -63,6 +89,57 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<u8> {
                     );
                 }
                 println!("{} dossier(s)", list.len());
+            }
+        }
+        Command::Decide {
+            reference,
+            decision,
+            reason,
+            json,
+        } => {
+            let d = Decision::parse(&decision).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "décision inconnue « {decision} » : approve, reject ou incomplete"
+                ))
+            })?;
+            let v = review::decide(
+                &mut db,
+                &actor,
+                &reference,
+                d,
+                reason.as_deref(),
+                session::now(),
+            )?;
+            if json {
+                session::print_json(&v)?;
+            } else {
+                println!("{} : {}", v.reference, v.status.label_fr());
+            }
+        }
+        Command::Correct {
+            reference,
+            field,
+            value,
+            json,
+        } => {
+            let form = parcours_app::domain::form::FormTemplate::default_v1();
+            let v = review::correct_field(
+                &mut db,
+                &actor,
+                &form,
+                &reference,
+                &field,
+                &value,
+                session::now(),
+            )?;
+            if json {
+                session::print_json(&v)?;
+            } else {
+                println!(
+                    "{} : rubrique « {field} » corrigée, {} contrôle(s)",
+                    v.reference,
+                    v.checks.len()
+                );
             }
         }
         Command::Show { reference, json } => {

@@ -60,3 +60,7 @@ CREATE TABLE counter_checks (
     at              TEXT NOT NULL
 ) STRICT;
 CREATE INDEX counter_checks_case ON counter_checks(case_id);
+
+-- What intake found about the proofs (JSON {"id_proof_pages", "ssn_proof_pages",
+-- "proofs_not_separate"}), so that the checks can be run again after a correction.
+ALTER TABLE cases ADD COLUMN proofs TEXT;

@@ -339,3 +339,19 @@ fn found(n: usize, id: i64) -> Result<()> {
         Ok(())
     }
 }
+
+/// Stores what intake found about the proofs (JSON), for later re-checks.
+pub fn set_proofs(conn: &Connection, id: i64, proofs: &serde_json::Value) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE cases SET proofs = ?2 WHERE id = ?1",
+        params![id, proofs.to_string()],
+    )?;
+    found(n, id)
+}
+
+/// What intake found about the proofs, if stored.
+pub fn proofs(conn: &Connection, id: i64) -> Result<Option<serde_json::Value>> {
+    let s: Option<String> =
+        conn.query_row("SELECT proofs FROM cases WHERE id = ?1", [id], |r| r.get(0))?;
+    Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
+}

@@ -86,7 +86,7 @@ mod tests {
         ),
         (
             2,
-            "f347b70a24f56906ae186044ae54106996917b09d19e1a57f812a6c8b7fb9fe1",
+            "38b0b324a3406e9c9b1f9e5e8f017bc026e084f325acdf2ce8e8f78256115cba",
         ),
     ];
 

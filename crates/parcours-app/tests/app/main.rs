@@ -1,6 +1,8 @@
 //! Operations of parcours-app on temporary databases: roles, transactions,
 //! audit of personal-data access.
 
+mod review;
+
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
