@@ -1,0 +1,300 @@
+//! Pixel geometry: box downscaling, ink masks, skew search and the frame
+//! that maps upright page coordinates to the scanned image.
+
+use image::{GrayImage, Luma};
+
+/// Maps upright page coordinates (pixels of the scan, page turned the right
+/// way up and deskewed) to the scan's own pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Scan width.
+    pub w: f32,
+    /// Scan height.
+    pub h: f32,
+    /// Skew of the scan, degrees (text lines go down to the right when > 0).
+    pub skew_deg: f32,
+    /// The scan is upside down.
+    pub flipped: bool,
+}
+
+impl Frame {
+    /// The identity frame of a `w × h` scan.
+    pub fn upright(w: u32, h: u32) -> Frame {
+        Frame {
+            w: w as f32,
+            h: h as f32,
+            skew_deg: 0.0,
+            flipped: false,
+        }
+    }
+
+    /// Scan pixel of upright point `(u, v)`.
+    pub fn map(&self, u: f32, v: f32) -> (f32, f32) {
+        let (cx, cy) = (self.w / 2.0, self.h / 2.0);
+        let (mut du, mut dv) = (u - cx, v - cy);
+        if self.flipped {
+            du = -du;
+            dv = -dv;
+        }
+        let (s, c) = self.skew_deg.to_radians().sin_cos();
+        (cx + c * du - s * dv, cy + s * du + c * dv)
+    }
+}
+
+/// An upright crop `[u0, u1) × [v0, v1)` (upright pixels of `src`), resampled
+/// by `scale` (output pixels per source pixel), bilinear, white outside.
+pub fn warp(
+    src: &GrayImage,
+    frame: &Frame,
+    u0: f32,
+    v0: f32,
+    u1: f32,
+    v1: f32,
+    scale: f32,
+) -> GrayImage {
+    let ow = (((u1 - u0) * scale).round().max(1.0) as u32).min(20_000);
+    let oh = (((v1 - v0) * scale).round().max(1.0) as u32).min(20_000);
+    let (sw, sh) = (src.width() as i64, src.height() as i64);
+    let raw = src.as_raw();
+    let px = |x: i64, y: i64| -> f32 {
+        if x < 0 || y < 0 || x >= sw || y >= sh {
+            255.0
+        } else {
+            raw[(y * sw + x) as usize] as f32
+        }
+    };
+    let (s, c) = frame.skew_deg.to_radians().sin_cos();
+    let sign = if frame.flipped { -1.0 } else { 1.0 };
+    let (cx, cy) = (frame.w / 2.0, frame.h / 2.0);
+    let mut out = GrayImage::new(ow, oh);
+    for j in 0..oh {
+        let v = v0 + (j as f32 + 0.5) / scale;
+        for i in 0..ow {
+            let u = u0 + (i as f32 + 0.5) / scale;
+            let (du, dv) = (sign * (u - cx), sign * (v - cy));
+            let x = cx + c * du - s * dv - 0.5;
+            let y = cy + s * du + c * dv - 0.5;
+            let (x0, y0) = (x.floor(), y.floor());
+            let (fx, fy) = (x - x0, y - y0);
+            let (xi, yi) = (x0 as i64, y0 as i64);
+            let top = px(xi, yi) * (1.0 - fx) + px(xi + 1, yi) * fx;
+            let bot = px(xi, yi + 1) * (1.0 - fx) + px(xi + 1, yi + 1) * fx;
+            out.put_pixel(i, j, Luma([(top * (1.0 - fy) + bot * fy).round() as u8]));
+        }
+    }
+    out
+}
+
+/// Averages `k × k` blocks.
+pub fn box_downscale(src: &GrayImage, k: u32) -> GrayImage {
+    if k <= 1 {
+        return src.clone();
+    }
+    let (w, h) = (src.width() / k, src.height() / k);
+    let mut out = GrayImage::new(w.max(1), h.max(1));
+    let sw = src.width() as usize;
+    let raw = src.as_raw();
+    let mut acc = vec![0u32; w as usize];
+    for y in 0..h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for dy in 0..k {
+            let row = &raw[((y * k + dy) as usize) * sw..];
+            for (x, a) in acc.iter_mut().enumerate() {
+                let base = x * k as usize;
+                *a += row[base..base + k as usize]
+                    .iter()
+                    .map(|&p| p as u32)
+                    .sum::<u32>();
+            }
+        }
+        for (x, a) in acc.iter().enumerate() {
+            out.put_pixel(x as u32, y, Luma([(a / (k * k)) as u8]));
+        }
+    }
+    out
+}
+
+/// The paper level of each `block`-pixel tile: the tile's 90th percentile,
+/// then the brightest of the 3×3 tiles around (so that text is not paper).
+fn paper_levels(img: &GrayImage, block: u32) -> (Vec<u8>, u32) {
+    let (w, h) = (img.width(), img.height());
+    let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
+    let mut tile = vec![0u8; (bw * bh) as usize];
+    let raw = img.as_raw();
+    for by in 0..bh {
+        for bx in 0..bw {
+            let mut hist = [0u32; 256];
+            let mut n = 0;
+            for y in by * block..((by + 1) * block).min(h) {
+                let row = &raw[(y * w) as usize..];
+                for &g in &row[(bx * block) as usize..((bx + 1) * block).min(w) as usize] {
+                    hist[g as usize] += 1;
+                    n += 1;
+                }
+            }
+            let mut seen = 0;
+            let mut level = 255u8;
+            for (g, c) in hist.iter().enumerate().rev() {
+                seen += c;
+                if seen * 10 >= n {
+                    level = g as u8;
+                    break;
+                }
+            }
+            tile[(by * bw + bx) as usize] = level;
+        }
+    }
+    let mut paper = vec![0u8; tile.len()];
+    for by in 0..bh as i64 {
+        for bx in 0..bw as i64 {
+            let mut m = 0u8;
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (x, y) = (bx + dx, by + dy);
+                    if x >= 0 && y >= 0 && x < bw as i64 && y < bh as i64 {
+                        m = m.max(tile[(y * bw as i64 + x) as usize]);
+                    }
+                }
+            }
+            paper[(by * bw as i64 + bx) as usize] = m;
+        }
+    }
+    (paper, bw)
+}
+
+/// Ink mask: pixels clearly darker than their neighbourhood's paper, so
+/// that tinted paper, grey borders and grey cards are paper.
+pub fn ink_mask(img: &GrayImage, block: u32, contrast: f32) -> Vec<bool> {
+    let (w, h) = (img.width(), img.height());
+    let (paper, bw) = paper_levels(img, block);
+    let mut out = vec![false; (w * h) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let p = paper[((y / block) * bw + x / block) as usize] as f32;
+            let g = img.get_pixel(x, y).0[0] as f32;
+            out[(y * w + x) as usize] = g < p * (1.0 - contrast) && p - g > 40.0;
+        }
+    }
+    out
+}
+
+/// Background flattening: each pixel divided by its neighbourhood's paper
+/// level, so that text on a grey card or a shaded scan becomes dark on white
+/// (Tesseract's global threshold would otherwise blacken a grey card).
+pub fn flatten(img: &GrayImage, block: u32) -> GrayImage {
+    let (w, h) = (img.width(), img.height());
+    let (paper, bw) = paper_levels(img, block.max(4));
+    let block = block.max(4);
+    let mut out = GrayImage::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            let p = paper[((y / block) * bw + x / block) as usize].max(1) as f32;
+            let r = img.get_pixel(x, y).0[0] as f32 / p;
+            // Contrast curve: under half the paper is ink, above 80 % is paper.
+            let v = ((r - 0.5) / 0.3).clamp(0.0, 1.0) * 255.0;
+            out.put_pixel(x, y, Luma([v as u8]));
+        }
+    }
+    out
+}
+
+/// The skew (degrees, within ±`max_deg`) that makes the ink's rows sharpest.
+pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
+    let pts: Vec<(f32, f32)> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| mask[(y * w + x) as usize])
+        .map(|(x, y)| (x as f32, y as f32))
+        .collect();
+    if pts.len() < 50 {
+        return 0.0;
+    }
+    let score = |deg: f32| -> f64 {
+        let (s, c) = deg.to_radians().sin_cos();
+        let n = (w + h) as usize * 2;
+        let mut bins = vec![0u32; n];
+        for &(x, y) in &pts {
+            let v = -x * s + y * c + w as f32;
+            let i = v.max(0.0) as usize;
+            if i < n {
+                bins[i] += 1;
+            }
+        }
+        bins.iter().map(|&b| (b as f64) * (b as f64)).sum()
+    };
+    let mut best = (0.0f32, score(0.0));
+    let mut a = -max_deg;
+    while a <= max_deg + 1e-3 {
+        let sc = score(a);
+        if sc > best.1 {
+            best = (a, sc);
+        }
+        a += 0.25;
+    }
+    let centre = best.0;
+    let mut a = centre - 0.25;
+    while a <= centre + 0.25 + 1e-3 {
+        let sc = score(a);
+        if sc > best.1 {
+            best = (a, sc);
+        }
+        a += 0.05;
+    }
+    best.0
+}
+
+/// Bounding box `(x0, y0, x1, y1)` of the mask's ink, ignoring a margin of
+/// `margin` pixels on each side (scanner borders); `None` when no ink.
+pub fn ink_bbox(mask: &[bool], w: u32, h: u32, margin: u32) -> Option<(u32, u32, u32, u32)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    // Rows/columns with a few isolated specks are not content: count per row.
+    for y in margin..h.saturating_sub(margin) {
+        for x in margin..w.saturating_sub(margin) {
+            if mask[(y * w + x) as usize] {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x + 1);
+                y1 = y1.max(y + 1);
+            }
+        }
+    }
+    (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skew_of_drawn_lines_is_found() {
+        let (w, h) = (400u32, 500u32);
+        let mut mask = vec![false; (w * h) as usize];
+        let t = 2.0f32.to_radians().tan();
+        for line in 0..12 {
+            for x in 20..380u32 {
+                let y = 40.0 + line as f32 * 35.0 + x as f32 * t;
+                mask[(y as u32 * w + x) as usize] = true;
+            }
+        }
+        let s = find_skew(&mask, w, h, 3.0);
+        assert!((s - 2.0).abs() < 0.1, "found {s}");
+    }
+
+    #[test]
+    fn flipped_frame_maps_corners() {
+        let f = Frame {
+            w: 100.0,
+            h: 200.0,
+            skew_deg: 0.0,
+            flipped: true,
+        };
+        assert_eq!(f.map(0.0, 0.0), (100.0, 200.0));
+        let mut img = GrayImage::from_pixel(100, 200, Luma([255]));
+        img.put_pixel(99, 199, Luma([0]));
+        let up = warp(&img, &f, 0.0, 0.0, 100.0, 200.0, 1.0);
+        assert_eq!(
+            up.get_pixel(0, 0).0[0],
+            0,
+            "the last pixel comes first upside down"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Capture: from the scanner's files of one envelope to what they say.
+//!
+//! Pages come in as PDF page images, JPEG, PNG or multi-page TIFF
+//! ([`pages`]); each page is classified, turned upright and deskewed
+//! ([`page`]); form pages are registered against their drawn answer boxes
+//! and every field of the [`FormTemplate`] is read with Tesseract
+//! ([`form_read`]); identity and social-security proofs are read
+//! ([`proofs`]). [`read_envelope`] does all of it, two pages at a time.
+//!
+//! This crate only reads: it must not decide anything about a case (the
+//! checks live in `parcours_domain::checks`) nor store anything (that is
+//! `parcours-db`). It never panics on bad input: a broken file is a
+//! [`CaptureError`]. Tesseract is slow with OpenMP on two cores: binaries
+//! call [`ensure_single_thread_openmp`] first thing in `main`.
+
+pub mod error;
+pub mod form_read;
+pub mod geom;
+pub mod ocr;
+pub mod page;
+pub mod pages;
+pub mod proofs;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use parcours_domain::checks::{CaseReading, FieldReading, IdDocument, SsnProof};
+use parcours_domain::form::FormTemplate;
+use parcours_domain::PageKind;
+
+pub use error::CaptureError;
+pub use pages::{load_pages, PageImage};
+
+/// Pages read at the same time.
+pub const THREADS: usize = 2;
+
+/// One page of the envelope, as stored.
+#[derive(Debug, Clone)]
+pub struct PageResult {
+    /// 1-based position in the envelope (files in order, pages in order).
+    pub index: usize,
+    /// Kind of page.
+    pub kind: PageKind,
+    /// 0 or 180: how much the scan must be turned to be upright.
+    pub rotation: u16,
+    /// File name the page came from.
+    pub source_file: String,
+    /// 1-based page within that file.
+    pub source_page: usize,
+    /// Width of the scan, pixels.
+    pub width: u32,
+    /// Height of the scan, pixels.
+    pub height: u32,
+    /// The scan's bytes to store (JPEG as scanned, else PNG).
+    pub encoded: Vec<u8>,
+    /// Extension of `encoded`.
+    pub ext: &'static str,
+}
+
+/// The picture of one answer box, for the clerk's review.
+#[derive(Debug, Clone)]
+pub struct FieldCrop {
+    /// PNG bytes.
+    pub png: Vec<u8>,
+    /// Index (1-based, as [`PageResult::index`]) of the page it comes from.
+    pub page_index: usize,
+}
+
+/// Everything read from one envelope.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// The pages, in envelope order.
+    pub pages: Vec<PageResult>,
+    /// What was read, as the checks take it.
+    pub reading: CaseReading,
+    /// A crop per field key read from a form page.
+    pub crops: BTreeMap<String, FieldCrop>,
+}
+
+/// Re-executes the current program with `OMP_THREAD_LIMIT=1` when it is not
+/// set: Debian's Tesseract uses OpenMP, which runs about twice slower on two
+/// cores, and the variable is read only when the process starts. Returns
+/// (doing nothing) when the variable is set or the re-exec fails.
+pub fn ensure_single_thread_openmp() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        if let Ok(exe) = std::env::current_exe() {
+            // `exec` only returns on failure; then go on multi-threaded.
+            let _ = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("OMP_THREAD_LIMIT", "1")
+                .exec();
+        }
+    }
+}
+
+/// What was read on one page.
+struct PageOutcome {
+    analysis: page::PageAnalysis,
+    fields: Option<(u8, BTreeMap<String, form_read::FieldRead>)>,
+    id: Option<IdDocument>,
+    ssn: Option<SsnProof>,
+}
+
+fn read_page(p: &PageImage, form: &FormTemplate, on: NaiveDate) -> Result<PageOutcome, String> {
+    let analysis = page::analyze(p)?;
+    let mut out = PageOutcome {
+        fields: None,
+        id: None,
+        ssn: None,
+        analysis,
+    };
+    let a = &out.analysis;
+    match a.kind {
+        PageKind::FormPage1 | PageKind::FormPage2 => {
+            let no = if a.kind == PageKind::FormPage1 { 1 } else { 2 };
+            let (fields, _) = form_read::read_fields(p, a, form, no)?;
+            out.fields = Some((no, fields));
+        }
+        _ => {
+            if a.kind == PageKind::IdProof {
+                out.id = proofs::read_id(p, a, on);
+            }
+            if a.kind == PageKind::SsnProof || a.has_ssn {
+                out.ssn = Some(proofs::read_ssn(p, a));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one envelope: the pages of `files` in order, their kinds, the
+/// form's fields (a field whose form page is absent has no value), the
+/// identity document's MRZ and the social-security proof. `on` is the
+/// receipt date (it chooses the century of the MRZ's two-digit years).
+pub fn read_envelope(
+    files: &[PathBuf],
+    form: &FormTemplate,
+    on: NaiveDate,
+) -> Result<Envelope, CaptureError> {
+    if files.is_empty() {
+        return Err(CaptureError::NoFiles);
+    }
+    let mut images = Vec::new();
+    for f in files {
+        images.extend(load_pages(f)?);
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<PageOutcome, String>>>> =
+        Mutex::new((0..images.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..THREADS.min(images.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(p) = images.get(i) else { break };
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_page(p, form, on)
+                }))
+                .unwrap_or_else(|_| Err("erreur interne".to_string()));
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+
+    let mut outcomes = Vec::with_capacity(images.len());
+    for (p, r) in images.iter().zip(results) {
+        let r = r.unwrap_or_else(|| Err("page non traitée".to_string()));
+        outcomes.push(r.map_err(|detail| CaptureError::Ocr {
+            file: p.source_file.clone(),
+            page: p.source_page,
+            detail,
+        })?);
+    }
+
+    let mut reading = CaseReading::default();
+    let mut crops = BTreeMap::new();
+    let mut pages = Vec::with_capacity(images.len());
+    let mut ids: Vec<IdDocument> = Vec::new();
+    let mut seen_form_page = [false; 3];
+    for (i, (p, o)) in images.into_iter().zip(outcomes).enumerate() {
+        let index = i + 1;
+        let a = &o.analysis;
+        match a.kind {
+            PageKind::IdProof => reading.id_proof_pages += 1,
+            PageKind::SsnProof => reading.ssn_proof_pages += 1,
+            _ => {}
+        }
+        if a.kind == PageKind::IdProof && a.has_ssn {
+            reading.ssn_proof_pages += 1;
+        }
+        reading.proofs_not_separate |= a.proofs_not_separate;
+        if let Some((no, fields)) = o.fields {
+            if !seen_form_page[no as usize] {
+                seen_form_page[no as usize] = true;
+                for (key, f) in fields {
+                    crops.insert(
+                        key.clone(),
+                        FieldCrop {
+                            png: f.png,
+                            page_index: index,
+                        },
+                    );
+                    reading.fields.insert(key, f.reading);
+                }
+            }
+        }
+        if let Some(d) = o.id {
+            ids.push(d);
+        }
+        if reading.ssn_proof.is_none()
+            || reading.ssn_proof.as_ref().is_some_and(|s| s.nir.is_none())
+        {
+            if let Some(s) = o.ssn {
+                reading.ssn_proof = Some(s);
+            }
+        }
+        pages.push(PageResult {
+            index,
+            kind: a.kind,
+            rotation: a.rotation,
+            source_file: p.source_file,
+            source_page: p.source_page,
+            width: p.image.width(),
+            height: p.image.height(),
+            encoded: p.encoded,
+            ext: p.ext,
+        });
+    }
+    // Fields of an absent form page: no value (nothing to be unsure about).
+    for f in &form.fields {
+        reading.fields.entry(f.key.clone()).or_insert(FieldReading {
+            value: None,
+            confidence: 1.0,
+        });
+    }
+    reading.id_document = ids
+        .iter()
+        .find(|d| d.mrz_valid)
+        .or_else(|| ids.first())
+        .cloned();
+    Ok(Envelope {
+        pages,
+        reading,
+        crops,
+    })
+}

@@ -1,0 +1,345 @@
+//! Page understanding: blank or not, upright or upside down, skew, and
+//! kind (SPEC §1).
+//!
+//! Speed matters (a 300 dpi page read whole takes a second): blank pages
+//! and skew come from a 50 dpi ink mask; orientation and kind from OCR of
+//! the top band of the page's content at ~150 dpi (the form's title is
+//! there), tried upside down only when the upright reading is poor; only
+//! pages that are not forms get their whole content read, once.
+
+use image::GrayImage;
+use parcours_domain::PageKind;
+
+use crate::geom::{self, Frame};
+use crate::ocr::{self, OcrOptions, OcrText, PageSegMode};
+use crate::pages::PageImage;
+
+/// Ink share (of the page inside a 4 % margin) under which a page is blank.
+pub const BLANK_INK_RATIO: f32 = 0.0015;
+
+/// What was understood of a page.
+#[derive(Debug, Clone)]
+pub struct PageAnalysis {
+    /// Kind of page.
+    pub kind: PageKind,
+    /// 0 or 180.
+    pub rotation: u16,
+    /// Maps the upright page to the scan's pixels (full resolution).
+    pub frame: Frame,
+    /// Share of ink pixels.
+    pub ink_ratio: f32,
+    /// An identity proof is on this page.
+    pub has_id: bool,
+    /// A social-security proof is on this page.
+    pub has_ssn: bool,
+    /// Two proofs share the page, or a proof is on a form page.
+    pub proofs_not_separate: bool,
+    /// The text read to classify the page (upright, in working pixels).
+    pub text: OcrText,
+    /// Working image scale: full-resolution pixels per working pixel.
+    pub work_k: u32,
+}
+
+/// Upper case without accents, for keyword tests.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => 'A',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
+            'î' | 'ï' | 'Î' | 'Ï' => 'I',
+            'ô' | 'ö' | 'Ô' | 'Ö' => 'O',
+            'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'U',
+            'ç' | 'Ç' => 'C',
+            '’' => '\'',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// How much real text an OCR result holds: confident words of 3+ letters.
+fn text_score(t: &OcrText) -> f32 {
+    t.words
+        .iter()
+        .filter(|w| w.conf >= 0.7 && w.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .map(|w| w.conf)
+        .sum::<f32>()
+        + mrz_lines(&t.text) as f32 * 5.0
+}
+
+/// Lines that look like an MRZ line (long, `<`-rich).
+pub fn mrz_lines(text: &str) -> usize {
+    text.lines()
+        .filter(|l| {
+            let s: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            s.len() >= 25 && s.chars().filter(|&c| c == '<').count() >= 3
+        })
+        .count()
+}
+
+/// The form page (1 or 2) whose title this text shows, if any.
+fn form_page(text: &str) -> Option<u8> {
+    // The title is printed in capitals; a covering letter mentions the
+    // "formulaire de demande" in lower case.
+    let title =
+        text.contains("FORMULAIRE") && (text.contains("DEMANDE") || text.contains("IDENTIT"));
+    let f = fold(text);
+    let subtitle = f.contains("PARCOURS ALTERNATIF") || f.contains("CPF");
+    if !(title || subtitle && f.contains("FORMULAIRE")) {
+        return None;
+    }
+    let compact: String = f.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("PAGE1/2") || compact.contains("1/2") && !compact.contains("2/2") {
+        return Some(1);
+    }
+    if compact.contains("PAGE2/2") || compact.contains("2/2") {
+        return Some(2);
+    }
+    let one = [
+        "IDENTITEDUDEMANDEUR",
+        "DEMANDEUR",
+        "COORDONNEES",
+        "CIVILITE",
+        "NOM*",
+        "SECURITESOCIALE",
+    ];
+    let two = [
+        "MOTIFDELADEMANDE",
+        "COCHEZ",
+        "SMARTPHONE",
+        "PIECESAJOINDRE",
+        "ENGAGEMENT",
+    ];
+    let s1 = one.iter().filter(|k| compact.contains(*k)).count();
+    let s2 = two.iter().filter(|k| compact.contains(*k)).count();
+    match s1.cmp(&s2) {
+        std::cmp::Ordering::Greater => Some(1),
+        std::cmp::Ordering::Less => Some(2),
+        std::cmp::Ordering::Equal => Some(0),
+    }
+}
+
+/// Whether the text shows an identity document.
+pub fn id_signal(text: &str) -> bool {
+    let f = fold(text);
+    mrz_lines(text) >= 1
+        || [
+            "CARTE NATIONALE",
+            "IDENTITY CARD",
+            "PASSEPORT",
+            "PASSPORT",
+            "TITRE DE SEJOUR",
+            "CARTE DE SEJOUR",
+            "CARTE DE RESIDENT",
+            "RESIDENCE PERMIT",
+        ]
+        .iter()
+        .any(|k| f.contains(k))
+}
+
+/// Whether the text shows a social-security proof.
+pub fn ssn_signal(text: &str) -> bool {
+    let f = fold(text);
+    [
+        "VITALE",
+        "ASSURANCE MALADIE",
+        "ATTESTATION DE DROITS",
+        "ASSURE(E)",
+        "CPAM",
+    ]
+    .iter()
+    .any(|k| f.contains(k))
+        || crate::proofs::find_valid_nir(text).is_some()
+}
+
+/// Whether the text is the information notice.
+fn notice_signal(text: &str) -> bool {
+    let f = fold(text);
+    f.contains("NOTICE D")
+        || (f.contains("COMPTE FORMATION")
+            && f.contains("PARCOURS")
+            && f.split_whitespace().count() > 60)
+}
+
+/// Understands one page.
+pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
+    let full = &page.image;
+    let dpi = page.dpi.max(50.0);
+    // 50 dpi mask: blank, skew, content box.
+    let k50 = ((dpi / 50.0).round() as u32).max(1);
+    let small = geom::box_downscale(full, k50);
+    let (sw, sh) = (small.width(), small.height());
+    let mask = geom::ink_mask(&small, 12, 0.3);
+    let margin = (sw.min(sh) as f32 * 0.04) as u32;
+    let inner = (sw.saturating_sub(2 * margin) * sh.saturating_sub(2 * margin)).max(1);
+    let ink = (margin..sh.saturating_sub(margin))
+        .flat_map(|y| (margin..sw.saturating_sub(margin)).map(move |x| (x, y)))
+        .filter(|&(x, y)| mask[(y * sw + x) as usize])
+        .count();
+    let ink_ratio = ink as f32 / inner as f32;
+    let mut frame = Frame::upright(full.width(), full.height());
+    let blank = PageAnalysis {
+        kind: PageKind::Blank,
+        rotation: 0,
+        frame,
+        ink_ratio,
+        has_id: false,
+        has_ssn: false,
+        proofs_not_separate: false,
+        text: OcrText::default(),
+        work_k: 1,
+    };
+    let Some(bbox) = geom::ink_bbox(&mask, sw, sh, margin).filter(|_| ink_ratio >= BLANK_INK_RATIO)
+    else {
+        return Ok(blank);
+    };
+    frame.skew_deg = geom::find_skew(&mask, sw, sh, 3.5);
+
+    // Working image at ~150 dpi.
+    let work_k = ((dpi / 150.0).round() as u32).max(1);
+    let work = geom::box_downscale(full, work_k);
+    let wdpi = dpi / work_k as f32;
+    let f = k50 as f32 / work_k as f32;
+    let (ww, wh) = (work.width() as f32, work.height() as f32);
+    let pad = wdpi / 25.4 * 4.0;
+    let band = wdpi / 25.4 * 62.0;
+    let (bx0, by0, bx1, by1) = (
+        bbox.0 as f32 * f,
+        bbox.1 as f32 * f,
+        bbox.2 as f32 * f,
+        bbox.3 as f32 * f,
+    );
+    let opts = OcrOptions {
+        psm: PageSegMode::PsmAuto,
+        dpi: wdpi,
+        pad: 0,
+        ..OcrOptions::default()
+    };
+    let read = |flipped: bool, whole: bool| -> Result<OcrText, String> {
+        let wf = Frame {
+            w: ww,
+            h: wh,
+            skew_deg: frame.skew_deg,
+            flipped,
+        };
+        let (x0, y0, x1, y1) = if flipped {
+            (ww - bx1, wh - by1, ww - bx0, wh - by0)
+        } else {
+            (bx0, by0, bx1, by1)
+        };
+        let bottom = if whole {
+            y1 + pad
+        } else {
+            (y0 + band).min(y1 + pad)
+        };
+        let img = geom::warp(&work, &wf, x0 - pad, y0 - pad, x1 + pad, bottom, 1.0);
+        let img = geom::flatten(&img, (wdpi / 25.4 * 5.0) as u32);
+        let mut t = ocr::read_image(&img, &opts)?;
+        // Back to upright working coordinates.
+        for w in &mut t.words {
+            w.rect.x += (x0 - pad) as i64;
+            w.rect.y += (y0 - pad) as i64;
+        }
+        Ok(t)
+    };
+
+    let up = read(false, false)?;
+    let mut flipped = false;
+    let mut text = up;
+    let mut form = form_page(&text.text);
+    let good = |t: &OcrText| text_score(t) >= 6.0 && t.confidence >= 0.7;
+    if form.is_none() && !good(&text) {
+        let down = read(true, false)?;
+        if let Some(p) = form_page(&down.text) {
+            form = Some(p);
+            flipped = true;
+            text = down;
+        } else if text_score(&down) > text_score(&text) * 1.2 {
+            flipped = true;
+            text = down;
+        }
+    }
+    frame.flipped = flipped;
+    let rotation = if flipped { 180 } else { 0 };
+    let mut out = PageAnalysis {
+        kind: PageKind::Unknown,
+        rotation,
+        frame,
+        ink_ratio,
+        has_id: false,
+        has_ssn: false,
+        proofs_not_separate: false,
+        text: OcrText::default(),
+        work_k,
+    };
+    if let Some(p) = form {
+        out.kind = if p == 2 {
+            PageKind::FormPage2
+        } else {
+            PageKind::FormPage1
+        };
+        out.text = text;
+        return Ok(out);
+    }
+    // Not a form: read the whole content once, the right way up.
+    let whole = if by1 - by0 + pad > band {
+        read(flipped, true)?
+    } else {
+        text
+    };
+    let notice = notice_signal(&whole.text) && mrz_lines(&whole.text) == 0;
+    out.has_id = !notice && id_signal(&whole.text);
+    out.has_ssn = !notice && ssn_signal(&whole.text);
+    out.kind = if notice {
+        PageKind::Notice
+    } else if out.has_id {
+        PageKind::IdProof
+    } else if out.has_ssn {
+        PageKind::SsnProof
+    } else if whole.words.iter().all(|w| w.conf < 0.5) && ink_ratio < BLANK_INK_RATIO * 3.0 {
+        PageKind::Blank
+    } else {
+        PageKind::Unknown
+    };
+    if out.kind == PageKind::Blank {
+        out.rotation = 0;
+        out.frame.flipped = false;
+    }
+    out.proofs_not_separate = out.has_id && out.has_ssn;
+    out.text = whole;
+    Ok(out)
+}
+
+/// A working-resolution copy of the page, upright (for debugging and crops).
+pub fn upright_work_image(page: &PageImage, a: &PageAnalysis) -> GrayImage {
+    let work = geom::box_downscale(&page.image, a.work_k);
+    let f = Frame {
+        w: work.width() as f32,
+        h: work.height() as f32,
+        ..a.frame
+    };
+    geom::warp(&work, &f, 0.0, 0.0, f.w, f.h, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_titles_and_pages() {
+        let t = "FORMULAIRE DE DEMANDE DE VÉRIFICATION D'IDENTITÉ\npour l'achat de formation CPF — Parcours alternatif\nFormulaire Parcours Alternatif 1.0 — Page 2/2";
+        assert_eq!(form_page(t), Some(2));
+        let t = "FORMULAIRE DE DEMANDE DE VÉRIFICATION D'IDENTITÉ\n1. IDENTITÉ DU DEMANDEUR";
+        assert_eq!(form_page(t), Some(1));
+        let letter = "Madame, Monsieur,\nVeuillez trouver ci-joint mon formulaire de demande de vérification d'identité";
+        assert_eq!(form_page(letter), None, "a covering letter is not the form");
+    }
+
+    #[test]
+    fn proof_signals() {
+        assert!(id_signal(
+            "IDFRAX4RTBPFW46<<<<<<<<<<<<<<<\n9007138F3002119FRA<<<<<<<<<<<6"
+        ));
+        assert!(ssn_signal("carte Vitale\n1 71 07 59 350 123 45"));
+        assert!(!ssn_signal("Madame, Monsieur"));
+    }
+}
