@@ -3,13 +3,18 @@
 //! What it is for: opening the database (WAL, foreign keys, busy timeout),
 //! applying the numbered, append-only [`migrations`], and one module of plain
 //! functions per table ([`cases`], [`pages`], [`fields`], [`checks`],
-//! [`transitions`], [`users`], [`settings`], [`audit`]), plus the
+//! [`transitions`], [`users`], [`settings`], [`audit`], [`letters`],
+//! [`tracking`], [`counter`]), the report aggregates ([`reports`]) and the
+//! retention queries ([`retention`]), plus the
 //! content-addressed store of page images and crops ([`scans`]).
 //!
 //! What it must not do:
 //! - no business rules: which transition is legal, who may do what, what a
 //!   check means, when a case is purged — all of that is decided in
-//!   `parcours-domain` and `parcours-app`; this crate stores and reads back;
+//!   `parcours-domain` and `parcours-app`; this crate stores and reads back
+//!   (one exception, for speed: migration 0003's triggers keep each case's
+//!   turnaround clock, mirroring `parcours_domain::turnaround`, and the app's
+//!   tests check that both agree);
 //! - no clock: every timestamp is passed in by the caller;
 //! - no transactions of its own inside the table modules: the functions take a
 //!   `&rusqlite::Connection` (a [`rusqlite::Transaction`] derefs to one) and
@@ -28,12 +33,16 @@ pub use rusqlite;
 pub mod audit;
 pub mod cases;
 pub mod checks;
+pub mod counter;
 pub mod fields;
 pub mod letters;
 pub mod migrations;
 pub mod pages;
+pub mod reports;
+pub mod retention;
 pub mod scans;
 pub mod settings;
+pub mod tracking;
 pub mod transitions;
 pub mod users;
 

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_letters_tracking.sql",
         sql: include_str!("../migrations/0002_letters_tracking.sql"),
     },
+    Migration {
+        number: 3,
+        name: "0003_case_clock_reports.sql",
+        sql: include_str!("../migrations/0003_case_clock_reports.sql"),
+    },
 ];
 
 /// The schema version this build writes.
@@ -87,6 +92,10 @@ mod tests {
         (
             2,
             "38b0b324a3406e9c9b1f9e5e8f017bc026e084f325acdf2ce8e8f78256115cba",
+        ),
+        (
+            3,
+            "53fef5c69789602f37bb608a8439adee3b50e169f0e095a143aea6e6e2c744b7",
         ),
     ];
 

@@ -15,6 +15,8 @@ pub mod nir;
 pub mod roles;
 pub mod s10;
 pub mod settings;
+pub mod tracking;
+pub mod turnaround;
 pub mod types;
 pub mod values;
 
