@@ -5,6 +5,8 @@ set -euo pipefail
 
 PARCOURS_APT_PACKAGES=(
   build-essential pkg-config
+  # Desktop shell (Tauri 2 on WebKitGTK) and its real-window tests
+  libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver
   # OCR (capture): Tesseract with French and English data, bindgen's clang
   libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
   libclang-dev clang

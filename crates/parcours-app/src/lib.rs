@@ -11,11 +11,18 @@ use parcours_domain::roles::{may, Permission, Role};
 
 pub mod audit;
 pub mod cases;
+pub mod counter;
+pub mod eval;
 pub mod identifiers;
+pub mod intake;
+pub mod reports;
+pub mod retention;
 pub mod review;
 pub mod settings;
+pub mod tracking;
 pub mod users;
 
+pub use parcours_capture::ensure_single_thread_openmp;
 pub use parcours_db;
 pub use parcours_domain as domain;
 

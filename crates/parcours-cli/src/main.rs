@@ -10,8 +10,15 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod case;
 mod check;
+mod counter;
+mod eval;
+mod export;
+mod intake;
+mod purge;
+mod report;
 mod session;
 mod settings;
+mod tracking;
 mod user;
 
 /// Exit codes scripts can rely on.
@@ -51,6 +58,10 @@ struct Cli {
 enum Command {
     /// Créer la base et, si elle n'a aucun compte, le premier administrateur.
     Init,
+    /// Lire une enveloppe scannée et créer le dossier (SPEC §9), ou surveiller le dossier du scanner.
+    Intake(intake::Args),
+    /// Mesurer la lecture sur un dossier d'enveloppes dont on connaît la vérité.
+    Eval(eval::Args),
     /// Vérifier un NIR, un numéro de recommandé (S10) ou une bande MRZ.
     Check(check::Args),
     /// Gérer les comptes.
@@ -65,9 +76,25 @@ enum Command {
     /// Journal d'audit.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// Importer les événements de distribution de La Poste.
+    #[command(subcommand)]
+    Tracking(tracking::Command),
+    /// Guichet : retrouver une lettre, enregistrer le contrôle d'identité.
+    #[command(subcommand)]
+    Counter(counter::Command),
+    /// Tableaux de bord des responsables.
+    #[command(subcommand)]
+    Report(report::Command),
+    /// Exporter les dossiers pour un tableur.
+    #[command(subcommand)]
+    Export(export::Command),
+    /// Clore les dossiers vérifiés échus et purger les données personnelles (administrateur).
+    Purge(purge::Args),
 }
 
 fn main() -> ExitCode {
+    // Tesseract's OpenMP threads halve its speed on small machines.
+    parcours_app::ensure_single_thread_openmp();
     let cli = Cli::parse();
     let ctx = session::Context {
         db_path: cli.db.clone(),
@@ -75,11 +102,18 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Init => user::init(&ctx),
+        Command::Intake(a) => intake::run(&ctx, a),
+        Command::Eval(a) => eval::run(a),
         Command::Check(a) => check::run(a),
         Command::User(c) => user::run(&ctx, c),
         Command::Case(c) => case::run(&ctx, c),
         Command::Settings(c) => settings::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Tracking(c) => tracking::run(&ctx, c),
+        Command::Counter(c) => counter::run(&ctx, c),
+        Command::Report(c) => report::run(&ctx, c),
+        Command::Export(c) => export::run(&ctx, c),
+        Command::Purge(a) => purge::run(&ctx, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,7 @@
 //! Operations of parcours-app on temporary databases: roles, transactions,
 //! audit of personal-data access.
 
+mod followup;
 mod review;
 
 use std::collections::BTreeMap;

@@ -1,5 +1,7 @@
 //! End-to-end journeys through the `parcours` binary, on temporary databases.
 
+mod followup;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
