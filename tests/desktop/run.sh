@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end test of the desktop app in the real webview, under Xvfb.
+# Builds ui/dist, the shell with custom-protocol (so that the window loads
+# ui/dist, not the dev server), installs tauri-driver 2.1.0 into .tools/ if
+# missing, then runs tests/desktop/journey.test.mjs with a fresh database and
+# temporary HOME/XDG directories. Screenshots go to $SHOTS_DIR (/tmp/shots).
+#
+# Needs (Debian 12): apt-get install libwebkit2gtk-4.1-dev build-essential
+# pkg-config xvfb xauth webkit2gtk-driver; Node 20 and npm; Rust.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+step() { printf '\n== %s\n' "$*"; }
+
+for tool in xvfb-run WebKitWebDriver node npm cargo; do
+  command -v "$tool" >/dev/null || {
+    echo "missing: $tool (apt-get install xvfb xauth webkit2gtk-driver libwebkit2gtk-4.1-dev; Node 20)" >&2
+    exit 2
+  }
+done
+
+step "ui: npm ci, vitest, svelte-check, build"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npx vitest run && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings && npm run build)
+
+step "shell: cargo build -p parcours-desktop --features tauri/custom-protocol"
+cargo build -p parcours-desktop --features tauri/custom-protocol --bin parcours-desktop --example seed
+
+if [ ! -x .tools/bin/tauri-driver ]; then
+  step "tauri-driver 2.1.0 into .tools/"
+  cargo install tauri-driver --locked --version 2.1.0 --root .tools
+fi
+
+step "test dependencies"
+(cd tests/desktop && npm ci --no-audit --no-fund --loglevel=error)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-desktop-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/home" "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/runtime"
+chmod 700 "$tmp/runtime"
+
+step "journey under Xvfb"
+env \
+  HOME="$tmp/home" \
+  XDG_DATA_HOME="$tmp/data" \
+  XDG_CONFIG_HOME="$tmp/config" \
+  XDG_CACHE_HOME="$tmp/cache" \
+  XDG_RUNTIME_DIR="$tmp/runtime" \
+  PARCOURS_DB="$tmp/parcours.db" \
+  PARCOURS_APP="$root/target/debug/parcours-desktop" \
+  TAURI_DRIVER="$root/.tools/bin/tauri-driver" \
+  PARCOURS_SEED="$root/target/debug/examples/seed" \
+  SHOTS_DIR="${SHOTS_DIR:-/tmp/shots}" \
+  NO_AT_BRIDGE=1 \
+  xvfb-run -a -s "-screen 0 1280x900x24" \
+  node --test --test-concurrency=1 tests/desktop/journey.test.mjs
