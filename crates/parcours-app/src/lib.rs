@@ -15,6 +15,7 @@ pub mod counter;
 pub mod eval;
 pub mod identifiers;
 pub mod intake;
+pub mod letters;
 pub mod reports;
 pub mod retention;
 pub mod review;

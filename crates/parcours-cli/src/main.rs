@@ -14,6 +14,7 @@ mod counter;
 mod eval;
 mod export;
 mod intake;
+mod letters;
 mod purge;
 mod report;
 mod session;
@@ -79,6 +80,8 @@ enum Command {
     /// Importer les événements de distribution de La Poste.
     #[command(subcommand)]
     Tracking(tracking::Command),
+    /// Courriers : lettres recommandées et bordereau, remise à La Poste, réimpression, complément, rejet.
+    Letters(letters::Args),
     /// Guichet : retrouver une lettre, enregistrer le contrôle d'identité.
     #[command(subcommand)]
     Counter(counter::Command),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Settings(c) => settings::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Tracking(c) => tracking::run(&ctx, c),
+        Command::Letters(a) => letters::run(&ctx, a),
         Command::Counter(c) => counter::run(&ctx, c),
         Command::Report(c) => report::run(&ctx, c),
         Command::Export(c) => export::run(&ctx, c),

@@ -215,6 +215,16 @@ pub struct BatchRow {
     pub dispatched_at: Option<NaiveDateTime>,
 }
 
+/// The number [`create_batch`] will give the next batch (batches are never
+/// deleted, so this is one more than the highest so far).
+pub fn next_batch_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM batches", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 /// Opens a new batch; returns its number.
 pub fn create_batch(conn: &Connection, by: &str, at: NaiveDateTime) -> Result<i64> {
     conn.execute(
@@ -224,12 +234,13 @@ pub fn create_batch(conn: &Connection, by: &str, at: NaiveDateTime) -> Result<i6
     Ok(conn.last_insert_rowid())
 }
 
-/// Stores the PDFs of a batch.
+/// Stores the PDFs of a batch. The combined PDF holds the activation codes in
+/// clear, so callers that keep codes only as hashes pass `None` for it.
 pub fn set_batch_files(
     conn: &Connection,
     id: i64,
     slip_sha: &str,
-    combined_sha: &str,
+    combined_sha: Option<&str>,
 ) -> Result<()> {
     conn.execute(
         "UPDATE batches SET slip_sha = ?2, combined_sha = ?3 WHERE id = ?1",

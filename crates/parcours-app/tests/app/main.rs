@@ -2,6 +2,7 @@
 //! audit of personal-data access.
 
 mod followup;
+mod letters;
 mod review;
 
 use std::collections::BTreeMap;
