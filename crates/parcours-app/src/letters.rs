@@ -14,6 +14,13 @@
 //!   of the batch and reported** ([`PrintedBatch::skipped`], with the norm's
 //!   message), and stays `approved`; the other letters are printed. Refusing
 //!   the whole batch would hold every applicant back for one bad address.
+//!   The clerk corrects the address (`review::correct_field` accepts the
+//!   recipient's fields on an approved case) and the next batch takes it.
+//! - **A reprinted letter is printed on its own** (its own PDF); the batch's
+//!   combined PDF is not drawn again, since the other letters' activation
+//!   codes are not kept: the spoilt sheet is replaced by the new one.
+//! - **Printing the rejection letter closes the case** (`rejected` →
+//!   `closed`): nothing is left to do, and the retention period starts.
 //! - **The S10 range is checked before anything is drawn**: unset, or fewer
 //!   free numbers than letters to print, is a [`Refusal::Invalid`] and
 //!   nothing is stored or written.
@@ -908,7 +915,7 @@ fn last_reason(c: &Connection, case_id: i64, to: Status) -> Result<Option<String
 }
 
 /// The rejection letter of a `rejected` case, with the reason recorded at
-/// the decision. An ordinary letter, recorded; the status does not change.
+/// the decision. An ordinary letter, recorded; the case is then closed.
 /// Clerks only.
 pub fn rejection_letter(
     db: &mut Db,
@@ -960,6 +967,15 @@ pub fn rejection_letter(
             at,
         }
         .ordinary(tx, id, LetterKind::Rejection, &bytes)?;
+        move_case(
+            tx,
+            id,
+            Status::Rejected,
+            Status::Closed,
+            actor,
+            at,
+            "lettre de rejet imprimée",
+        )?;
         let file = outbox.add(
             ordinary_file(out_dir, &case.reference, LetterKind::Rejection),
             bytes,

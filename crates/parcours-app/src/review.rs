@@ -53,7 +53,21 @@ fn recheck(tx: &Connection, form: &FormTemplate, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Corrects one field of a case in review: the clerk's value is normalised
+/// The fields the recipient block of the registered letter is built from.
+/// They may still be corrected once a case is approved, until its letter is
+/// printed: an address that the postal norm refuses must not strand a case.
+pub const RECIPIENT_FIELDS: [&str; 7] = [
+    "civility",
+    "last_name",
+    "first_names",
+    "address_line",
+    "address_complement",
+    "postcode",
+    "city",
+];
+
+/// Corrects one field of a case in review (or an address field of an
+/// approved case, see [`RECIPIENT_FIELDS`]): the clerk's value is normalised
 /// like a read one, gets confidence 1, and every check runs again.
 pub fn correct_field(
     db: &mut Db,
@@ -71,9 +85,11 @@ pub fn correct_field(
     db.write(|tx| {
         let id = case_id(tx, reference)?;
         let row = case_store::require(tx, id)?;
-        if row.status != Status::InReview {
+        let postal = row.status == Status::Approved && RECIPIENT_FIELDS.contains(&key);
+        if row.status != Status::InReview && !postal {
             return Err(Refusal::Invalid(format!(
-                "le dossier {} est « {} » : seules les rubriques d'un dossier en instruction se corrigent",
+                "le dossier {} est « {} » : seules les rubriques d'un dossier en instruction \
+                 (et l'adresse d'un dossier approuvé pas encore imprimé) se corrigent",
                 row.reference,
                 row.status.label_fr()
             ))
@@ -107,7 +123,14 @@ pub fn correct_field(
         case_store::update_summary(tx, id, &summary, at)?;
         recheck(tx, form, id)?;
         // The value itself is personal data: the audit says which field, not what.
-        audit_log(tx, at, actor, "case.correct", Some(id), serde_json::json!({"field": key}))?;
+        audit_log(
+            tx,
+            at,
+            actor,
+            "case.correct",
+            Some(id),
+            serde_json::json!({"field": key}),
+        )?;
         view(tx, id)
     })
 }

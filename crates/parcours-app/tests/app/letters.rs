@@ -421,6 +421,27 @@ fn a_bad_address_is_left_out_and_reported() {
     assert!(b.skipped[0].message.contains("5 chiffres"));
     assert_eq!(status(&w, &bad), Status::Approved, "it waits");
     assert_eq!(S10::parse(&b.letters[0].s10).unwrap().serial, 1);
+
+    // The clerk corrects the address of the approved case; the next batch takes it.
+    let form = FormTemplate::default_v1();
+    let clerk = actor(Role::Clerk);
+    let correct = |w: &mut World, key: &str, value: &str| {
+        review::correct_field(&mut w.db, &clerk, &form, &bad, key, value, at())
+    };
+    let e = correct(&mut w, "nir", "284027645108927").unwrap_err();
+    assert!(
+        matches!(refusal(e), Refusal::Invalid(_)),
+        "only the address"
+    );
+    correct(&mut w, "postcode", "97110").unwrap();
+    assert_eq!(status(&w, &bad), Status::Approved);
+    let b = print(&mut w, out.path()).unwrap();
+    assert!(b.skipped.is_empty(), "{:?}", b.skipped);
+    assert_eq!(b.letters.len(), 1);
+    assert_eq!(b.letters[0].reference, bad);
+    assert_eq!(status(&w, &bad), Status::LetterPrinted);
+    let e = correct(&mut w, "city", "Lille").unwrap_err();
+    assert!(matches!(refusal(e), Refusal::Invalid(_)), "printed");
 }
 
 #[test]
@@ -491,7 +512,7 @@ fn the_rejection_letter_gives_the_recorded_reason() {
     assert_eq!(l.reasons, vec![reason.to_string()]);
     let text = flat(&pdf_text(&l.file));
     assert!(text.contains(&flat(reason)), "{text}");
-    assert_eq!(status(&w, &r), Status::Rejected);
+    assert_eq!(status(&w, &r), Status::Closed, "nothing is left to do");
 }
 
 #[test]

@@ -307,6 +307,9 @@ fn complement_and_rejection_letters() {
 
     let o = e.run(CLERK, &["letters", "reject", &incomplete, "--out", dir], "");
     assert_eq!(o.status.code(), Some(3), "not a rejected case");
+    let o = e.run(CLERK, &["letters", "reject", &rejected, "--out", dir], "");
+    assert_eq!(o.status.code(), Some(3), "the letter closed the case");
+    let rejected = seed(&e, &person("Moreau"), Decision::Reject, reason);
 
     // Edited templates replace the built-in texts.
     let t = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! End-to-end journeys through the `parcours` binary, on temporary databases.
 
 mod followup;
+mod journey;
 mod letters;
 
 use std::io::Write;
