@@ -51,8 +51,8 @@ pub fn run(args: Args) -> Result<u8> {
                 println!("{}", if valid { "MRZ valide" } else { "MRZ invalide" });
                 if let Some(d) = &r.document {
                     println!(
-                        "  {:?} {} {} — né(e) le {} — expire le {}",
-                        d.kind,
+                        "  {} : {} {} — né(e) le {} — expire le {}",
+                        d.kind.label_fr(),
                         d.surname,
                         d.given_names.join(" "),
                         d.birth_date

@@ -50,6 +50,19 @@ pub enum DocumentKind {
     Other,
 }
 
+impl DocumentKind {
+    /// The French name shown to users.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            DocumentKind::CniOld => "carte nationale d'identité (ancien modèle)",
+            DocumentKind::Cni => "carte nationale d'identité",
+            DocumentKind::Passport => "passeport",
+            DocumentKind::ResidencePermit => "titre de séjour",
+            DocumentKind::Other => "autre pièce d'identité",
+        }
+    }
+}
+
 /// Kind of social-security proof, as in SPEC §9 `ssn_proof.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
