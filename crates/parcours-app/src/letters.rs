@@ -369,6 +369,29 @@ impl Press<'_> {
         })
     }
 
+    /// Draws many letters, in order, spread over the machine's cores.
+    fn draw_all(&self, letters: Vec<(&str, &Recipient, S10)>) -> Result<Vec<Drawn>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = letters.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = letters
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(reference, to, s10)| self.draw(reference, to, s10.clone()))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            let mut drawn = Vec::with_capacity(letters.len());
+            for w in workers {
+                drawn.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+            }
+            Ok(drawn)
+        })
+    }
+
     /// Keeps the masked copy of a drawn letter and records the letter with
     /// the hash of its code.
     fn record(&self, tx: &Connection, case_id: i64, d: &Drawn, batch: Option<i64>) -> Result<()> {
@@ -516,16 +539,17 @@ pub fn print_batch(
     };
     let batch = plan.batch;
 
-    // Draw everything, outside the write transaction.
-    let mut drawn = Vec::with_capacity(plan.todo.len());
+    // Draw everything, outside the write transaction, on every core.
+    let mut numbered = Vec::with_capacity(plan.todo.len());
     let mut items = Vec::with_capacity(plan.todo.len());
     for (i, (row, to)) in plan.todo.iter().enumerate() {
         let serial = plan.first_serial + i as u32;
         let s10 = S10::new(&plan.range.service, serial, &plan.range.country)
             .map_err(|e| Refusal::Invalid(format!("numéro de recommandé impossible : {e}")))?;
         items.push(to.slip_item(s10.clone(), &row.reference));
-        drawn.push(press.draw(&row.reference, to, s10)?);
+        numbered.push((row.reference.as_str(), to, s10));
     }
+    let drawn = press.draw_all(numbered)?;
     let slip = Batch {
         id: batch.to_string(),
         date: today,

@@ -343,7 +343,34 @@ pub fn render(title: &str, pages: &[Page]) -> Result<Vec<u8>, LetterError> {
         subset_fonts: true,
         ..PdfSaveOptions::default()
     };
-    Ok(doc.with_pages(pdf_pages).save(&options, &mut Vec::new()))
+    let mut pdf = doc
+        .with_pages(pdf_pages)
+        .to_lopdf_document(&options, &mut Vec::new());
+    // printpdf compresses at zlib's best level, which took half the time of
+    // a letter; the fast level costs a few kilobytes per letter.
+    for object in pdf.objects.values_mut() {
+        if let Ok(stream) = object.as_stream_mut() {
+            if stream.dict.get(b"Filter").is_err() {
+                let packed = deflate_fast(&stream.content)?;
+                if packed.len() < stream.content.len() {
+                    stream.dict.set("Filter", "FlateDecode");
+                    stream.set_content(packed);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    pdf.save_to(&mut out)
+        .map_err(|e| LetterError::Pdf(e.to_string()))?;
+    Ok(out)
+}
+
+fn deflate_fast(bytes: &[u8]) -> Result<Vec<u8>, LetterError> {
+    use std::io::Write as _;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(bytes)
+        .map_err(|e| LetterError::Pdf(e.to_string()))?;
+    z.finish().map_err(|e| LetterError::Pdf(e.to_string()))
 }
 
 #[cfg(test)]

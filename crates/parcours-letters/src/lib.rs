@@ -72,6 +72,9 @@ pub enum LetterError {
         /// The encoder's message.
         message: String,
     },
+    /// The PDF could not be written out in memory.
+    #[error("impossible d'écrire le PDF : {0}")]
+    Pdf(String),
     /// A batch without letters has no deposit slip.
     #[error("le lot {batch} ne contient aucune lettre recommandée : il n'y a pas de bordereau à imprimer")]
     EmptyBatch {
