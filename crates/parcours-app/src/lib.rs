@@ -10,6 +10,7 @@ use parcours_db::Db;
 use parcours_domain::roles::{may, Permission, Role};
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod counter;
 pub mod eval;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit;
+mod backup;
 mod case;
 mod check;
 mod counter;
@@ -93,6 +94,10 @@ enum Command {
     Export(export::Command),
     /// Clore les dossiers vérifiés échus et purger les données personnelles (administrateur).
     Purge(purge::Args),
+    /// Sauvegarder la base et les scans dans un fichier (administrateur).
+    Backup(backup::BackupArgs),
+    /// Restaurer une sauvegarde dans un dossier de données vide (administrateur).
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +123,8 @@ fn main() -> ExitCode {
         Command::Report(c) => report::run(&ctx, c),
         Command::Export(c) => export::run(&ctx, c),
         Command::Purge(a) => purge::run(&ctx, a),
+        Command::Backup(a) => backup::run_backup(&ctx, a),
+        Command::Restore(a) => backup::run_restore(&ctx, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

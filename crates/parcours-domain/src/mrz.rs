@@ -366,7 +366,7 @@ fn normalize_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         match c {
-            c if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' => {}
+            c if c.is_whitespace() || c.is_control() || c == '\u{200B}' || c == '\u{FEFF}' => {}
             '\u{00AB}' | '\u{226A}' | '\u{300A}' => out.push_str("<<"),
             '\u{2039}' | '\u{2329}' | '\u{3008}' | '\u{27E8}' | '\u{FF1C}' | '\u{227A}'
             | '\u{02C2}' => out.push(FILLER),

@@ -202,6 +202,8 @@ pub fn parse_csv(bytes: &[u8]) -> Result<(Vec<TrackingRow>, Vec<LineError>), Tra
     Ok((rows, errors))
 }
 
+const MAX_FIELD_CHARS: usize = 40;
+
 fn read_row(record: &csv::ByteRecord, idx: [usize; 3], line: u64) -> Result<TrackingRow, String> {
     let field = |i: usize, name: &str| -> Result<&str, String> {
         let raw = record
@@ -212,6 +214,14 @@ fn read_row(record: &csv::ByteRecord, idx: [usize; 3], line: u64) -> Result<Trac
         })?;
         if s.is_empty() {
             return Err(format!("colonne « {name} » vide"));
+        }
+        // Every column holds a few characters; a long one (a quote left
+        // open swallows the rest of the file) is not echoed back.
+        if s.chars().count() > MAX_FIELD_CHARS {
+            return Err(format!(
+                "colonne « {name} » trop longue ({} caractères) : un guillemet non fermé ?",
+                s.chars().count()
+            ));
         }
         Ok(s)
     };
@@ -305,6 +315,17 @@ mod tests {
             "a wrong S10 check digit says so: {}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn an_overlong_field_is_not_echoed() {
+        let long = "A".repeat(10_000);
+        let csv = format!("tracking_number,event_date,event\n{long},2026-03-02,AVISE\n");
+        let (rows, errors) = parse_csv(csv.as_bytes()).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("trop longue (10000 caractères)"));
+        assert!(errors[0].message.len() < 200, "{}", errors[0].message);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod followup;
 mod journey;
 mod letters;
+mod robust;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -154,6 +155,21 @@ fn check_mrz_reads_all_four_formats() {
         assert_eq!(v["format"], format);
         assert_eq!(v["surname"], surname);
     }
+    let human = e.run(
+        None,
+        &[
+            "check",
+            "mrz",
+            "IDFRABODIN<<<<<<<<<<<<<<<<<<<<244258",
+            "1109244812538JOSEPHINE<<BER6906034F8",
+        ],
+        "",
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("carte nationale d'identité (ancien modèle) : BODIN JOSEPHINE"),
+        "the kind in French: {text}"
+    );
 }
 
 #[test]
