@@ -17,6 +17,20 @@ const COMMANDS: &[&str] = &[
     "check_nir",
     "check_s10",
     "check_mrz",
+    "page_image",
+    "field_crops",
+    "folders",
+    "scanner_files",
+    "intake",
+    "correct_field",
+    "decide",
+    "print_batch",
+    "dispatch_batch",
+    "counter_find",
+    "counter_verify",
+    "backlog",
+    "export_cases",
+    "ordinary_letter",
 ];
 
 fn main() {

@@ -2,6 +2,14 @@
 //! measuring long lists: `seed DB COUNT LOGIN PASSWORD` (a clerk's account).
 //! Every case goes through `parcours_app::cases::record_intake`, as intake
 //! would record it; names and NIRs are invented.
+//!
+//! `seed DB --counts` prints what the database holds, for the tests to
+//! compare with the screens: `{"total": N, "by_status": {"in_review": N…}}`,
+//! counted with SQL on the `cases` table.
+//!
+//! `seed DB --bench N LOGIN PASSWORD` adds `N` anonymous cases
+//! (`reports::seed_synthetic`) and times the work-queue pages the desktop
+//! asks for (`cases::page`) against the whole audited list (`cases::list`).
 
 use std::collections::BTreeMap;
 
@@ -67,6 +75,16 @@ fn reading(i: usize) -> CaseReading {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [db, flag] = args.as_slice() {
+        if flag == "--counts" {
+            return counts(db);
+        }
+    }
+    if let [db, flag, n, login, password] = args.as_slice() {
+        if flag == "--bench" {
+            return bench(db, n.parse().context("N")?, login, password);
+        }
+    }
     let [db, count, login, password] = args.as_slice() else {
         bail!("usage: seed DB COUNT LOGIN PASSWORD");
     };
@@ -92,5 +110,63 @@ fn main() -> Result<()> {
         )?;
     }
     println!("{count} dossiers créés");
+    Ok(())
+}
+
+fn counts(path: &str) -> Result<()> {
+    let db = parcours_app::open(std::path::Path::new(path))?;
+    let rows: Vec<(String, i64)> = db.read(|c| {
+        let mut st = c.prepare("SELECT status, COUNT(*) FROM cases GROUP BY status")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, anyhow::Error>(rows)
+    })?;
+    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+    let by_status: serde_json::Map<String, serde_json::Value> = rows
+        .into_iter()
+        .map(|(s, n)| (s, serde_json::Value::from(n)))
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({"total": total, "by_status": by_status})
+    );
+    Ok(())
+}
+
+fn bench(path: &str, n: usize, login: &str, password: &str) -> Result<()> {
+    use parcours_domain::lifecycle::Status;
+    use std::time::Instant;
+    let mut db = parcours_app::open(std::path::Path::new(path))?;
+    let actor = users::authenticate(&db, login, password)?;
+    let today = chrono::Local::now().date_naive();
+    let t = Instant::now();
+    parcours_app::reports::seed_synthetic(&mut db, n, today, 7)?;
+    println!("{n} dossiers ajoutés en {:.1} s", t.elapsed().as_secs_f64());
+    let at = today.and_hms_opt(12, 0, 0).context("time")?;
+    for (status, offset) in [
+        (None, 0),
+        (None, n / 2),
+        (Some(Status::Verified), 0),
+        (Some(Status::Closed), 10_000),
+        (Some(Status::InReview), 0),
+    ] {
+        let t = Instant::now();
+        let p = cases::page(&mut db, &actor, status, offset, 50, at)?;
+        println!(
+            "page {:?} à partir de {offset} : {} lignes sur {} en {:.1} ms",
+            status.map(|s| s.as_str()),
+            p.items.len(),
+            p.total,
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let t = Instant::now();
+    let all = cases::list(&mut db, &actor, None, at)?;
+    println!(
+        "liste complète : {} lignes en {:.1} ms",
+        all.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(())
 }

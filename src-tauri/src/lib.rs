@@ -30,6 +30,20 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::check_nir,
         commands::check_s10,
         commands::check_mrz,
+        commands::page_image,
+        commands::field_crops,
+        commands::folders,
+        commands::scanner_files,
+        commands::intake,
+        commands::correct_field,
+        commands::decide,
+        commands::print_batch,
+        commands::dispatch_batch,
+        commands::counter_find,
+        commands::counter_verify,
+        commands::backlog,
+        commands::export_cases,
+        commands::ordinary_letter,
     ])
 }
 

@@ -10,12 +10,16 @@ use std::sync::Mutex;
 use anyhow::Context as _;
 use chrono::{Local, NaiveDateTime};
 use parcours_app::parcours_db::Db;
-use parcours_app::{cases, identifiers, settings, users, Actor};
+use parcours_app::{
+    cases, counter, identifiers, intake, letters, reports, review, settings, users, Actor, Refusal,
+};
 use parcours_domain::form::FormTemplate;
-use parcours_domain::lifecycle::{Status, ALL_STATUSES};
+use parcours_domain::lifecycle::Status;
 
 use crate::dto::{
-    CaseDto, CaseLine, CasePage, MrzCheckDto, RoleDto, SessionDto, SettingDto, StatusCount,
+    BacklogDto, CaseDto, CaseLine, CasePage, CounterCheckDto, CounterDto, CropDto, DecisionDto,
+    DispatchedDto, ExportDto, FoldersDto, LetterFileDto, MrzCheckDto, OrdinaryKindDto, OutcomeDto,
+    PageImageDto, PrintedBatchDto, RoleDto, ScanFileDto, SessionDto, SettingDto, StatusCount,
     StatusDto, UserDto, ValueCheckDto,
 };
 use crate::error::{AppError, AppResult};
@@ -34,8 +38,71 @@ pub fn default_db_path() -> anyhow::Result<PathBuf> {
     Ok(dir.join("parcours").join("parcours.db"))
 }
 
+/// Extensions of the files a scanner drops, one per envelope.
+const SCAN_EXTENSIONS: [&str; 6] = ["pdf", "jpg", "jpeg", "png", "tif", "tiff"];
+
+/// Letter texts: the edited copies in `PARCOURS_TEMPLATES`, else the built-in ones.
+fn templates() -> AppResult<letters::Templates> {
+    match std::env::var_os("PARCOURS_TEMPLATES").filter(|p| !p.is_empty()) {
+        None => Ok(letters::Templates::embedded()),
+        Some(dir) => letters::Templates::from_dir(std::path::Path::new(&dir))
+            .map_err(|e| Refusal::Invalid(e.to_string()).into()),
+    }
+}
+
+/// Moves `file` into `sub/` beside it, keeping its name (numbered if taken).
+fn move_into(file: &std::path::Path, sub: &str) -> anyhow::Result<PathBuf> {
+    let dir = file.parent().context("fichier sans dossier")?.join(sub);
+    std::fs::create_dir_all(&dir)?;
+    let name = file.file_name().context("fichier sans nom")?;
+    let mut target = dir.join(name);
+    let mut n = 1;
+    while target.exists() {
+        target = dir.join(format!("{n}-{}", name.to_string_lossy()));
+        n += 1;
+    }
+    std::fs::rename(file, &target)?;
+    Ok(target)
+}
+
 fn now() -> NaiveDateTime {
     Local::now().naive_local()
+}
+
+/// One envelope to read, with everything it needs (no borrow of the state),
+/// so that it can run on a blocking thread.
+pub struct IntakeJob {
+    db: PathBuf,
+    actor: Actor,
+    form: FormTemplate,
+    files: Vec<PathBuf>,
+    received: chrono::NaiveDate,
+    from_scanner: bool,
+}
+
+impl IntakeJob {
+    /// Reads the envelope and records the case (`intake::intake`), on a
+    /// connection of its own; then files the scans away if they came from
+    /// the scanner's folder.
+    pub fn run(self) -> AppResult<CaseDto> {
+        let mut db = parcours_app::open(&self.db)?;
+        let view = intake::intake(
+            &mut db,
+            &self.actor,
+            &self.form,
+            &self.files,
+            self.received,
+            now(),
+        )?;
+        if self.from_scanner {
+            for f in &self.files {
+                if let Err(e) = move_into(f, "traites") {
+                    eprintln!("parcours-desktop: could not move {}: {e:#}", f.display());
+                }
+            }
+        }
+        Ok(CaseDto::new(view, &self.form))
+    }
 }
 
 /// The shell's state, managed by Tauri.
@@ -119,35 +186,23 @@ impl AppState {
         limit: u32,
     ) -> AppResult<CasePage> {
         let actor = self.actor()?;
-        // TODO(parcours-app): `cases::list` has no limit/offset nor counts yet;
-        // the page is cut here until it does.
-        let all = self.with_db(|db| cases::list(db, &actor, None, now()))?;
-        let counts = ALL_STATUSES
-            .iter()
-            .map(|s| StatusCount {
-                status: (*s).into(),
-                label: s.label_fr().into(),
-                count: all.iter().filter(|c| c.status == *s).count() as u32,
-            })
-            .collect();
         let want: Option<Status> = status.map(Into::into);
-        let filtered: Vec<_> = all
-            .into_iter()
-            .filter(|c| want.is_none_or(|w| c.status == w))
-            .collect();
-        let total = filtered.len() as u32;
         let limit = limit.clamp(1, MAX_PAGE) as usize;
-        let items = filtered
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit)
-            .map(CaseLine::from)
-            .collect();
+        let page =
+            self.with_db(|db| cases::page(db, &actor, want, offset as usize, limit, now()))?;
         Ok(CasePage {
-            total,
+            total: u32::try_from(page.total).unwrap_or(u32::MAX),
             offset,
-            items,
-            counts,
+            items: page.items.into_iter().map(CaseLine::from).collect(),
+            counts: page
+                .counts
+                .iter()
+                .map(|(s, n)| StatusCount {
+                    status: (*s).into(),
+                    label: s.label_fr().into(),
+                    count: u32::try_from(*n).unwrap_or(u32::MAX),
+                })
+                .collect(),
         })
     }
 
@@ -156,6 +211,320 @@ impl AppState {
         let actor = self.actor()?;
         let view = self.with_db(|db| cases::show(db, &actor, reference, now()))?;
         Ok(CaseDto::new(view, &self.form))
+    }
+
+    /// One page image of a case.
+    pub fn page_image(&self, reference: &str, index: u32) -> AppResult<PageImageDto> {
+        let actor = self.actor()?;
+        let p = self.with_db(|db| cases::page_image(db, &actor, reference, i64::from(index)))?;
+        Ok(p.into())
+    }
+
+    /// The crops of the fields of a case.
+    pub fn field_crops(&self, reference: &str) -> AppResult<Vec<CropDto>> {
+        let actor = self.actor()?;
+        let crops = self.with_db(|db| cases::field_crops(db, &actor, reference))?;
+        Ok(crops.into_iter().map(CropDto::from).collect())
+    }
+
+    /// Default folders: letters, exports and the scanner's, beside the database
+    /// (`PARCOURS_SCANNER_DIR` for the scanner's, when set).
+    pub fn folders(&self) -> FoldersDto {
+        let base = self
+            .path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let scanner = std::env::var_os("PARCOURS_SCANNER_DIR")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| base.join("scanner"));
+        FoldersDto {
+            letters: base.join("courriers").display().to_string(),
+            exports: base.join("exports").display().to_string(),
+            scanner: scanner.display().to_string(),
+        }
+    }
+
+    /// The envelopes waiting in a scanner folder: one scan file per envelope
+    /// (PDF, JPEG, PNG, TIFF), by name. Clerks only (the folder holds scans).
+    pub fn scanner_files(&self, dir: &str) -> AppResult<Vec<ScanFileDto>> {
+        let actor = self.actor()?;
+        parcours_app::require(
+            &actor,
+            parcours_domain::roles::Permission::Intake,
+            "enregistrer un dossier",
+        )?;
+        let dir = PathBuf::from(dir.trim());
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            AppError::from(Refusal::Invalid(format!(
+                "le dossier « {} » ne peut pas être lu ({e}) : vérifiez le chemin",
+                dir.display()
+            )))
+        })?;
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            let path = e.path();
+            let ext = path
+                .extension()
+                .and_then(|x| x.to_str())
+                .map(str::to_lowercase)
+                .unwrap_or_default();
+            if !path.is_file() || !SCAN_EXTENSIONS.contains(&ext.as_str()) {
+                continue;
+            }
+            let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+            out.push(ScanFileDto {
+                name: e.file_name().to_string_lossy().into_owned(),
+                path: path.display().to_string(),
+                kilobytes: u32::try_from(size.div_ceil(1024)).unwrap_or(u32::MAX),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Reads one envelope (its files, in order) and creates the case.
+    /// `received` is `JJ/MM/AAAA` or ISO, today when empty. With
+    /// `from_scanner`, each file is then moved into `traites/` beside it, as
+    /// `parcours intake --watch` does.
+    pub fn intake(
+        &self,
+        paths: &[String],
+        received: Option<&str>,
+        from_scanner: bool,
+    ) -> AppResult<CaseDto> {
+        self.intake_job(paths, received, from_scanner)?.run()
+    }
+
+    /// Checks the session and the request of an intake, and returns the
+    /// reading to run: OCR takes seconds, so the command runs it on a
+    /// blocking thread with its own connection, leaving this one (and the
+    /// other screens) free.
+    pub fn intake_job(
+        &self,
+        paths: &[String],
+        received: Option<&str>,
+        from_scanner: bool,
+    ) -> AppResult<IntakeJob> {
+        let actor = self.actor()?;
+        parcours_app::require(
+            &actor,
+            parcours_domain::roles::Permission::Intake,
+            "enregistrer un dossier",
+        )?;
+        let files: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        if files.is_empty() {
+            return Err(Refusal::Invalid("indiquez au moins un fichier à lire".into()).into());
+        }
+        for f in &files {
+            if !f.is_file() {
+                return Err(Refusal::Invalid(format!(
+                    "le fichier « {} » est introuvable : vérifiez le chemin",
+                    f.display()
+                ))
+                .into());
+            }
+        }
+        let received = match received.map(str::trim).filter(|r| !r.is_empty()) {
+            None => now().date(),
+            Some(r) => parcours_domain::values::parse_date_fr(r).map_err(|e| {
+                AppError::from(Refusal::Invalid(format!(
+                    "date de réception « {r} » invalide : {e}"
+                )))
+            })?,
+        };
+        Ok(IntakeJob {
+            db: self.path.clone(),
+            actor,
+            form: self.form.clone(),
+            files,
+            received,
+            from_scanner,
+        })
+    }
+
+    /// Corrects (or, with the same value, confirms) one field of a case in review.
+    pub fn correct_field(&self, reference: &str, key: &str, value: &str) -> AppResult<CaseDto> {
+        let actor = self.actor()?;
+        let view = self.with_db(|db| {
+            review::correct_field(db, &actor, &self.form, reference, key, value, now())
+        })?;
+        Ok(CaseDto::new(view, &self.form))
+    }
+
+    /// Decides on a case in review.
+    pub fn decide(
+        &self,
+        reference: &str,
+        decision: DecisionDto,
+        reason: Option<&str>,
+    ) -> AppResult<CaseDto> {
+        let actor = self.actor()?;
+        let view = self
+            .with_db(|db| review::decide(db, &actor, reference, decision.into(), reason, now()))?;
+        Ok(CaseDto::new(view, &self.form))
+    }
+
+    /// Prints the letters of every approved case as one batch into `folder`
+    /// (the default letters folder when empty).
+    pub fn print_batch(&self, folder: Option<&str>) -> AppResult<PrintedBatchDto> {
+        let actor = self.actor()?;
+        let dir = match folder.map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => PathBuf::from(f),
+            None => PathBuf::from(self.folders().letters),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            AppError::from(Refusal::Invalid(format!(
+                "le dossier « {} » ne peut pas être créé ({e}) : choisissez-en un autre",
+                dir.display()
+            )))
+        })?;
+        let templates = templates()?;
+        let batch = self.with_db(|db| {
+            let at = now();
+            letters::print_batch(db, &actor, &dir, &templates, at.date(), at)
+        })?;
+        Ok(PrintedBatchDto::new(batch, &dir))
+    }
+
+    /// Prints the demande de complément of an incomplete case, or the
+    /// rejection letter of a rejected one, into the letters folder.
+    pub fn ordinary_letter(
+        &self,
+        reference: &str,
+        kind: OrdinaryKindDto,
+    ) -> AppResult<LetterFileDto> {
+        let actor = self.actor()?;
+        let dir = PathBuf::from(self.folders().letters);
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            AppError::from(Refusal::Invalid(format!(
+                "le dossier « {} » ne peut pas être créé ({e})",
+                dir.display()
+            )))
+        })?;
+        let templates = templates()?;
+        let l = self.with_db(|db| {
+            let at = now();
+            match kind {
+                OrdinaryKindDto::Complement => letters::complement_letter(
+                    db,
+                    &actor,
+                    reference,
+                    &dir,
+                    &templates,
+                    at.date(),
+                    at,
+                ),
+                OrdinaryKindDto::Rejection => letters::rejection_letter(
+                    db,
+                    &actor,
+                    reference,
+                    &dir,
+                    &templates,
+                    at.date(),
+                    at,
+                ),
+            }
+        })?;
+        Ok(LetterFileDto {
+            reference: l.reference,
+            file: l.file.display().to_string(),
+            reasons: l.reasons,
+        })
+    }
+
+    /// Records that a printed batch was handed to La Poste.
+    pub fn dispatch_batch(&self, batch: u32) -> AppResult<DispatchedDto> {
+        let actor = self.actor()?;
+        let done =
+            self.with_db(|db| letters::dispatch_batch(db, &actor, i64::from(batch), now()))?;
+        Ok(DispatchedDto {
+            batch: u32::try_from(done.batch).unwrap_or(0),
+            count: u32::try_from(done.letters.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Finds a letter at the counter by S10 number or reference.
+    pub fn counter_find(&self, query: &str) -> AppResult<CounterDto> {
+        let actor = self.actor()?;
+        let v = self.with_db(|db| counter::find(db, &actor, query, now()))?;
+        Ok(v.into())
+    }
+
+    /// Records the ID check at the counter.
+    pub fn counter_verify(
+        &self,
+        query: &str,
+        document_number: &str,
+        outcome: OutcomeDto,
+        reason: Option<&str>,
+    ) -> AppResult<CounterCheckDto> {
+        let actor = self.actor()?;
+        let r = self.with_db(|db| {
+            counter::verify(
+                db,
+                &actor,
+                query,
+                document_number,
+                outcome.into(),
+                reason,
+                now(),
+            )
+        })?;
+        Ok(CounterCheckDto {
+            reference: r.reference,
+            outcome,
+            number_matches: r.number_matches,
+            status: r.status.into(),
+            status_label: r.status.label_fr().into(),
+        })
+    }
+
+    /// The manager's dashboard, today.
+    pub fn backlog(&self) -> AppResult<BacklogDto> {
+        let actor = self.actor()?;
+        let at = now();
+        let b = self.with_db(|db| reports::backlog(db, &actor, at.date(), at))?;
+        Ok(b.into())
+    }
+
+    /// Writes the CSV export of every case to `path` (the default exports
+    /// folder, `dossiers-AAAA-MM-JJ.csv`, when empty).
+    pub fn export_cases(&self, path: Option<&str>) -> AppResult<ExportDto> {
+        let actor = self.actor()?;
+        let at = now();
+        let path = match path.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => PathBuf::from(self.folders().exports)
+                .join(format!("dossiers-{}.csv", at.format("%Y-%m-%d"))),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                AppError::from(Refusal::Invalid(format!(
+                    "le dossier « {} » ne peut pas être créé ({e}) : choisissez-en un autre",
+                    dir.display()
+                )))
+            })?;
+        }
+        let mut buf = Vec::new();
+        let count =
+            self.with_db(|db| reports::export_cases(db, &actor, at.date(), &mut buf, at))?;
+        std::fs::write(&path, &buf).map_err(|e| {
+            AppError::from(Refusal::Invalid(format!(
+                "le fichier « {} » ne peut pas être écrit ({e}) : choisissez un autre emplacement",
+                path.display()
+            )))
+        })?;
+        Ok(ExportDto {
+            path: path.display().to_string(),
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+        })
     }
 
     /// Every setting.
@@ -254,5 +623,67 @@ mod tests {
         let e = s.settings_set("retention.days", "-3").unwrap_err();
         assert_eq!(e.code, "INVALID");
         assert_eq!(s.settings_set("retention.days", "200").unwrap(), "200");
+    }
+
+    #[test]
+    fn desk_commands_check_the_role_and_say_what_is_wrong() {
+        let (d, s) = state();
+        s.create_first_admin("admin", "motdepasse-admin").unwrap();
+        for (name, role) in [
+            ("alice", RoleDto::Clerk),
+            ("bob", RoleDto::CounterAgent),
+            ("carole", RoleDto::Manager),
+        ] {
+            s.add_user(name, role, &format!("motdepasse-{name}"))
+                .unwrap();
+        }
+        let scans = d.path().join("scanner");
+        std::fs::create_dir_all(&scans).unwrap();
+        std::fs::write(scans.join("b.pdf"), b"%PDF").unwrap();
+        std::fs::write(scans.join("a.JPG"), b"x").unwrap();
+        std::fs::write(scans.join("notes.txt"), b"x").unwrap();
+        let dir = scans.display().to_string();
+
+        s.login("bob", "motdepasse-bob").unwrap();
+        assert_eq!(s.scanner_files(&dir).unwrap_err().code, "FORBIDDEN");
+        assert_eq!(s.backlog().unwrap_err().code, "FORBIDDEN");
+        assert_eq!(
+            s.field_crops("PA-2026-000001").unwrap_err().code,
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            s.counter_find("PA-2026-000001").unwrap_err().code,
+            "NOT_FOUND"
+        );
+
+        s.login("alice", "motdepasse-alice").unwrap();
+        let files: Vec<String> = s
+            .scanner_files(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(files, ["a.JPG", "b.pdf"], "scans only, by name");
+        assert_eq!(s.scanner_files("/nulle/part").unwrap_err().code, "INVALID");
+        let e = s
+            .intake(&["/nulle/part.pdf".into()], None, false)
+            .unwrap_err();
+        assert_eq!(e.code, "INVALID");
+        assert!(e.message.contains("introuvable"), "{}", e.message);
+        let e = s
+            .intake(&[format!("{dir}/b.pdf")], Some("31/02/2026"), false)
+            .unwrap_err();
+        assert_eq!(e.code, "INVALID", "{}", e.message);
+        assert!(s.folders().letters.ends_with("courriers"));
+
+        s.login("carole", "motdepasse-carole").unwrap();
+        let b = s.backlog().unwrap();
+        assert_eq!(b.total, 0);
+        assert_eq!(b.by_status.len(), 11);
+        assert_eq!(b.weekly.len(), 12);
+        let out = d.path().join("export.csv");
+        let x = s.export_cases(Some(&out.display().to_string())).unwrap();
+        assert_eq!(x.count, 0);
+        assert!(out.is_file());
     }
 }

@@ -1,11 +1,15 @@
-// The desktop journey in the real window: first run, admin adds accounts,
-// a clerk sees the empty queue, a counter agent sees only the lookup field.
+// The desktop journeys in the real window: first run, admin adds accounts and
+// the S10 range, a clerk sees the queues, a counter agent sees only the
+// lookup field; then a day's work: a clerk takes two envelopes in (typed
+// paths and the scanner folder), corrects a field, approves, prints the batch
+// and hands it to La Poste; the counter agent scans the letter's S10 and
+// verifies the ID; the manager's dashboard shows what the database holds.
 // Needs: PARCOURS_APP (the binary built with custom-protocol), TAURI_DRIVER,
 // PARCOURS_DB (a fresh temp file), a DISPLAY (xvfb-run). See run.sh.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { remote } from "webdriverio";
@@ -15,6 +19,10 @@ const DRIVER = required("TAURI_DRIVER");
 required("PARCOURS_DB");
 const SEED = process.env.PARCOURS_SEED; // optional: target/debug/examples/seed
 const SHOTS = process.env.SHOTS_DIR || "/tmp/shots";
+// Two envelopes (PDF + its expected.json): one typed into the intake form,
+// one dropped into the scanner folder. Optional: the work journey is skipped without them.
+const ENVELOPES = (process.env.PARCOURS_ENVELOPES || "").split(":").filter(Boolean);
+const SCANNER = process.env.PARCOURS_SCANNER_DIR;
 mkdirSync(SHOTS, { recursive: true });
 
 function required(name) {
@@ -200,6 +208,16 @@ test("first run, accounts, clerk queue, counter agent", { timeout: 300000 }, asy
     const good = await typeInto(b, "#s-retention-days", "200");
     await good.addValue("\uE007");
     await b.$("form[data-key='retention.days'] .success").waitForDisplayed({ timeout: 5000 });
+    // The registered-item range La Poste allotted: needed to print letters.
+    for (const [key, value] of [
+      ["s10.service", "RA"],
+      ["s10.first", "12345670"],
+      ["s10.last", "12349999"],
+    ]) {
+      const input = await typeInto(b, `#s-${key.replace(/\./g, "-")}`, value);
+      await input.addValue("\uE007");
+      await b.$(`form[data-key='${key}'] .success`).waitForDisplayed({ timeout: 5000 });
+    }
 
     await logout(b);
     await shot(b, "07-login");
@@ -243,7 +261,8 @@ test("first run, accounts, clerk queue, counter agent", { timeout: 300000 }, asy
     assert.doesNotMatch(counter, /NIR|sécurité sociale|\b[12478]\s?\d{2}\s?\d{2}\s?(\d{2}|2A|2B)\s?\d{3}\s?\d{3}\s?\d{2}\b/i);
     const code = await typeInto(b, "#counter-code", "RA123456785FR");
     await code.addValue("\uE007");
-    await b.waitUntil(async () => /bientôt disponible/.test(await b.$("#counter-message").getText()));
+    await b.$("#counter-error").waitForDisplayed({ timeout: 10000 });
+    assert.match(await b.$("#counter-error").getText(), /Aucune lettre recommandée n° RA 123 456 785 FR/);
     await shot(b, "09-counter");
     const refused = await b.executeAsync((done) => {
       window.__TAURI_INTERNALS__
@@ -273,7 +292,7 @@ test("first run, accounts, clerk queue, counter agent", { timeout: 300000 }, asy
       assert.equal(await b.$("section.case h1").getText(), `Dossier ${ref}`);
       const caseText = await bodyText(b);
       assert.match(caseText, /Contrôles/);
-      assert.match(caseText, /Date de naissance[^\n]*\n?\s*24\/02\/1984/);
+      assert.equal(await b.$("#f-birth_date").getValue(), "24/02/1984", "dates as JJ/MM/AAAA in the review form");
       await shot(b, "12-clerk-case");
       await b.execute(() => document.querySelector(".content").scrollTo(0, 1e6));
       await shot(b, "12b-clerk-case-end");
@@ -283,6 +302,8 @@ test("first run, accounts, clerk queue, counter agent", { timeout: 300000 }, asy
 
       // Manager: the same list, read-only.
       await login(b, "carole", "motdepasse-carole");
+      await b.$("#dash-title").waitForDisplayed({ timeout: 15000 });
+      await b.$("[data-view='queue']").click();
       await b.$("#queue-title").waitForDisplayed({ timeout: 15000 });
       assert.equal(await b.$(".shell").getAttribute("data-role"), "manager");
       assert.equal(await b.$("#queue-title").getText(), "Tous les dossiers");
@@ -312,6 +333,228 @@ test("a restart opens on the login screen", { timeout: 60000 }, async () => {
     await b.keys(["Tab"]);
     await focused(b, "login-submit");
     await shot(b, "10-login-focus");
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+function truthOf(pdf) {
+  return JSON.parse(readFileSync(pdf.replace(/\.pdf$/, ".expected.json"), "utf8"));
+}
+
+function frDate(iso) {
+  const [y, m, d] = iso.split("-");
+  return `${d}/${m}/${y}`;
+}
+
+function dbCounts() {
+  return JSON.parse(execFileSync(SEED, [process.env.PARCOURS_DB, "--counts"], { encoding: "utf8" }));
+}
+
+async function waitText(b, selector, re, timeout = 10000) {
+  const el = await b.$(selector);
+  await el.waitForDisplayed({ timeout });
+  await b.waitUntil(async () => re.test(await el.getText()), {
+    timeout,
+    timeoutMsg: `${selector} never matched ${re}`,
+  });
+  return el.getText();
+}
+
+async function invokeCode(b, cmd, args) {
+  return b.executeAsync(
+    (cmd, args, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        () => done("allowed"),
+        (e) => done(e.code),
+      );
+    },
+    cmd,
+    args,
+  );
+}
+
+test("a day's work: intake, review, print, counter, dashboard", { timeout: 300000, skip: ENVELOPES.length < 2 || !SCANNER || !SEED ? "needs PARCOURS_ENVELOPES, PARCOURS_SCANNER_DIR and PARCOURS_SEED (run.sh)" : false }, async () => {
+  const [typed, scanned] = ENVELOPES;
+  const truth = truthOf(typed);
+  const received = frDate(truth.received);
+  mkdirSync(SCANNER, { recursive: true });
+  copyFileSync(scanned, path.join(SCANNER, path.basename(scanned)));
+  const t0 = Date.now();
+  const lap = (what) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const b = await openApp();
+  try {
+    // Clerk: one envelope from its file paths.
+    await login(b, "alice", "motdepasse-alice");
+    await b.$("[data-view='intake']").click();
+    await b.$("#intake-title").waitForDisplayed({ timeout: 10000 });
+    await typeInto(b, "#in-received", received);
+    await typeInto(b, "#in-paths", typed);
+    await b.$("#intake-submit").click();
+    await b.$("#intake-progress").waitForDisplayed({ timeout: 10000 });
+    await shot(b, "20-intake-progress");
+    const created = await b.$("#intake-results button.link");
+    await created.waitForDisplayed({ timeout: 90000 });
+    const ref = await created.getAttribute("data-ref");
+    assert.match(ref, /^PA-\d{4}-\d{6}$/);
+    lap("typed envelope read");
+
+    // Review the case: thumbnails with their kinds, crops, proofs.
+    await created.click();
+    await b.$("#case-title").waitForDisplayed({ timeout: 10000 });
+    assert.equal(await b.$("#case-title").getText(), `Dossier ${ref}`);
+    await b.waitUntil(async () => (await b.$$(".thumb img")).length === truth.pages.length, { timeout: 20000, timeoutMsg: "page thumbnails" });
+    const kinds = await b.$$(".thumb").map((t) => t.getAttribute("data-kind"));
+    assert.deepEqual([...kinds].sort(), truth.pages.map((p) => p.kind).sort(), "every page with its kind");
+    await b.waitUntil(async () => (await b.$$(".crop img")).length >= 10, { timeout: 10000, timeoutMsg: "field crops" });
+    assert.match(await b.$("#proofs").getText(), new RegExp(truth.id_document.document_number));
+    // The first field to review has the focus: an uncertain reading if any.
+    const first = await b.$(".rubric").getAttribute("data-key");
+    await focused(b, `f-${first}`);
+    await shot(b, "23-review");
+
+    // Typing corrects; Enter records and moves on.
+    const place = await typeInto(b, "#f-birth_place", "Lille");
+    await place.addValue("\uE007");
+    await waitText(b, ".rubric[data-key='birth_place'] .r-conf", /corrigé/);
+    assert.equal(await b.$("#f-birth_place").getValue(), "Lille");
+    await shot(b, "24-review-corrected");
+
+    // Approve (a blocking check, if OCR raised one, needs a reason).
+    await b.$("#decision-approve").click();
+    if ((await b.$$("header .badge.blocking")).length > 0) {
+      await typeInto(b, "#decision-reason", "Pièces vérifiées sur les originaux");
+    }
+    await b.$("#decision-submit").click();
+    await waitText(b, "#decided", /Approuvé/);
+    assert.equal(await b.$("#case-status").getText(), "Approuvé");
+    await shot(b, "25-review-approved");
+    lap("reviewed and approved");
+
+    await b.$("[data-view='intake']").click();
+    await b.$("#intake-title").waitForDisplayed({ timeout: 10000 });
+    await typeInto(b, "#in-received", received);
+    // The scanner folder: the second envelope, with its progress.
+    await typeInto(b, "#in-scanner", SCANNER);
+    await b.$("#intake-scanner button").click();
+    await b.$("#scanner-take").waitForDisplayed({ timeout: 10000 });
+    await shot(b, "21-intake-scanner");
+    await b.$("#scanner-take").click();
+    await b.$("#intake-progress").waitForDisplayed({ timeout: 10000 });
+    await b.waitUntil(async () => (await b.$$("#intake-results button.link")).length === 1 && !(await b.$("#intake-progress").isExisting()), { timeout: 90000 });
+    const ref2 = await b.$("#intake-results button.link").getAttribute("data-ref");
+    assert.notEqual(ref2, ref);
+    await b.$("#scanner-empty").waitForDisplayed({ timeout: 10000 });
+    assert.ok(existsSync(path.join(SCANNER, "traites", path.basename(scanned))), "the scan is filed under traites/");
+    await shot(b, "22-intake-done");
+    lap("scanner envelope read");
+
+    // A refusal is said in French, without command-line options.
+    await b.$(`#intake-results button[data-ref='${ref2}']`).click();
+    await b.$("#case-title").waitForDisplayed({ timeout: 10000 });
+    await b.$("#decision-reject").click();
+    await b.$("#decision-submit").click();
+    const refusal = await waitText(b, "#decision .error", /motivé/);
+    assert.doesNotMatch(refusal, /--/);
+    // With a reason, the rejection is recorded and its letter printed.
+    await typeInto(b, "#decision-reason", "Le formulaire a été envoyé deux fois.");
+    await b.$("#decision-submit").click();
+    await waitText(b, "#decided", /Rejeté/);
+    await b.$("#ordinary-print").click();
+    const rejection = await waitText(b, "#ordinary-file", /\.pdf$/);
+    assert.ok(existsSync(rejection), `${rejection} is on disk`);
+    await b.$("#ordinary-letter").scrollIntoView({ block: "center" });
+    await shot(b, "25b-review-rejected-letter");
+
+    // Print the batch into the default folder: the PDFs exist.
+    await b.$("[data-view='letters']").click();
+    await waitText(b, "#approved-count", /1 dossier approuvé/);
+    await shot(b, "26-letters");
+    await b.$("#print-submit").click();
+    await b.$("#batch-result").waitForDisplayed({ timeout: 60000 });
+    const files = [await b.$("#batch-combined").getText(), await b.$("#batch-slip").getText()];
+    const row = await b.$("#batch-result tr[data-s10]");
+    const s10 = await row.getAttribute("data-s10");
+    assert.match(s10, /^RA\d{9}FR$/);
+    const folder = (await b.$("#batch-result p.hint code").getText()).trim();
+    files.push(path.join(folder, await row.$("code").getText()));
+    for (const f of files) assert.ok(existsSync(f) && statSync(f).size > 1000, `${f} is a PDF on disk`);
+    await shot(b, "27-letters-printed");
+    await b.$("#dispatch-submit").click();
+    await waitText(b, "#dispatched", /1 dossier expédié/);
+    lap("printed and dispatched");
+    await logout(b);
+
+    // Counter agent: the scanner types the S10 then Enter.
+    await login(b, "bob", "motdepasse-bob");
+    await focused(b, "counter-code");
+    await b.keys([...s10, "Enter"]);
+    await b.$("#counter-card").waitForDisplayed({ timeout: 10000 });
+    const card = await b.$("#counter-card").getText();
+    assert.match(card, new RegExp(truth.id_document.document_number));
+    assert.match(card, new RegExp(truth.fields.last_name.value, "i"));
+    const everything = await bodyText(b);
+    const nir = truth.fields.nir.value;
+    assert.ok(!everything.replace(/\s/g, "").includes(nir), "the counter never shows the NIR");
+    assert.doesNotMatch(everything, /sécurité sociale/i);
+    await focused(b, "counter-number");
+    await shot(b, "28-counter-found");
+    // A number that differs needs a reason.
+    const other = await typeInto(b, "#counter-number", "ZZ0000000");
+    await other.addValue("\uE007");
+    await b.$("#counter-mismatch").waitForDisplayed({ timeout: 5000 });
+    await b.$("#counter-error").waitForDisplayed({ timeout: 5000 });
+    const good = await typeInto(b, "#counter-number", truth.id_document.document_number);
+    await good.addValue("\uE007");
+    await waitText(b, "#counter-recorded", /Identité vérifiée/);
+    await focused(b, "counter-code");
+    await shot(b, "29-counter-verified");
+    // The session, not the window, keeps a counter agent away from case data.
+    for (const [cmd, args] of [
+      ["show_case", { reference: ref }],
+      ["field_crops", { reference: ref }],
+      ["page_image", { reference: ref, index: 1 }],
+      ["list_cases", { status: null, offset: 0, limit: 10 }],
+      ["backlog", {}],
+    ]) {
+      assert.equal(await invokeCode(b, cmd, args), "FORBIDDEN", `${cmd} is refused to a counter agent`);
+    }
+    lap("verified at the counter");
+    await logout(b);
+
+    // Manager: the dashboard shows what the database holds.
+    await login(b, "carole", "motdepasse-carole");
+    await b.$("#chart-status").waitForDisplayed({ timeout: 15000 });
+    const db = dbCounts();
+    assert.equal(await b.$("#tile-total").getText(), new Intl.NumberFormat("fr-FR").format(db.total));
+    for (const g of await b.$$("#chart-status g[data-status]")) {
+      const status = await g.getAttribute("data-status");
+      assert.equal(Number(await g.getAttribute("data-count")), db.by_status[status] ?? 0, `count of ${status}`);
+    }
+    assert.equal(db.by_status.verified, 1);
+    await shot(b, "30-dashboard");
+    await b.execute(() => document.querySelector(".content").scrollTo(0, 1e6));
+    await shot(b, "31-dashboard-lists");
+    // A late case opens from the list, read-only.
+    const late = await b.$("#breached button[data-ref]");
+    await late.waitForExist({ timeout: 5000 });
+    const lateRef = await late.getAttribute("data-ref");
+    await late.scrollIntoView({ block: "center" });
+    await late.click();
+    await b.$("#case-title").waitForDisplayed({ timeout: 10000 });
+    assert.equal(await b.$("#case-title").getText(), `Dossier ${lateRef}`);
+    assert.equal((await b.$$("#decision")).length, 0, "a manager reads, does not decide");
+    await shot(b, "32-manager-case");
+    await b.$("button.back").click();
+    await b.$("#chart-status").waitForDisplayed({ timeout: 10000 });
+    await b.$("#export-submit").click();
+    const exported = await waitText(b, "#exported", /exporté/);
+    const csv = exported.replace(/^.* dans /, "").trim();
+    assert.ok(existsSync(csv), `${csv} exists`);
+    assert.match(readFileSync(csv, "utf8"), new RegExp(ref));
+    await shot(b, "33-dashboard-export");
+    lap("dashboard checked");
+    await logout(b);
   } finally {
     await b.deleteSession();
   }

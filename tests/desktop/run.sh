@@ -4,6 +4,9 @@
 # ui/dist, not the dev server), installs tauri-driver 2.1.0 into .tools/ if
 # missing, then runs tests/desktop/journey.test.mjs with a fresh database and
 # temporary HOME/XDG directories. Screenshots go to $SHOTS_DIR (/tmp/shots).
+# Two synthetic envelopes come from tests/fixtures/gen/generate.py (the
+# Python of scripts/setup.sh's .tools/venv, else python3 with Pillow and
+# numpy).
 #
 # Needs (Debian 12): apt-get install libwebkit2gtk-4.1-dev build-essential
 # pkg-config xvfb xauth webkit2gtk-driver; Node 20 and npm; Rust.
@@ -40,6 +43,16 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home" "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/runtime"
 chmod 700 "$tmp/runtime"
 
+step "two envelopes"
+mkdir -p "$tmp/envelopes" "$tmp/scanner"
+python=${PARCOURS_PYTHON:-python3}
+[ -x .tools/venv/bin/python ] && python=.tools/venv/bin/python
+"$python" tests/fixtures/gen/generate.py --count 2 --tier typed --seed 1 --quiet --out "$tmp/envelopes" || {
+  echo "the fixture generator needs scripts/setup.sh's Python environment (.tools/venv)" >&2
+  exit 2
+}
+envelopes="$tmp/envelopes/env-0001.pdf:$tmp/envelopes/env-0002.pdf"
+
 step "journey under Xvfb"
 env \
   HOME="$tmp/home" \
@@ -51,6 +64,9 @@ env \
   PARCOURS_APP="$root/target/debug/parcours-desktop" \
   TAURI_DRIVER="$root/.tools/bin/tauri-driver" \
   PARCOURS_SEED="$root/target/debug/examples/seed" \
+  PARCOURS_ENVELOPES="$envelopes" \
+  PARCOURS_SCANNER_DIR="$tmp/scanner" \
+  OMP_THREAD_LIMIT=1 \
   SHOTS_DIR="${SHOTS_DIR:-/tmp/shots}" \
   NO_AT_BRIDGE=1 \
   xvfb-run -a -s "-screen 0 1280x900x24" \

@@ -160,6 +160,160 @@ async checkMrz(lines: string[]) : Promise<Result<MrzCheckDto, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * One page image of a case.
+ */
+async pageImage(reference: string, index: number) : Promise<Result<PageImageDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("page_image", { reference, index }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The crops of the scan each field was read from.
+ */
+async fieldCrops(reference: string) : Promise<Result<CropDto[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("field_crops", { reference }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Default folders (letters, exports, scanner).
+ */
+async folders() : Promise<Result<FoldersDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("folders") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Envelopes waiting in a scanner folder.
+ */
+async scannerFiles(dir: string) : Promise<Result<ScanFileDto[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scanner_files", { dir }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reads one envelope and creates the case.
+ */
+async intake(paths: string[], received: string | null, fromScanner: boolean) : Promise<Result<CaseDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("intake", { paths, received, fromScanner }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Corrects or confirms one field of a case in review.
+ */
+async correctField(reference: string, key: string, value: string) : Promise<Result<CaseDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("correct_field", { reference, key, value }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Decides on a case in review.
+ */
+async decide(reference: string, decision: DecisionDto, reason: string | null) : Promise<Result<CaseDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("decide", { reference, decision, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Prints the letters of every approved case as one batch.
+ */
+async printBatch(folder: string | null) : Promise<Result<PrintedBatchDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("print_batch", { folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Records that a batch was handed to La Poste.
+ */
+async dispatchBatch(batch: number) : Promise<Result<DispatchedDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dispatch_batch", { batch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Finds a letter at the counter (S10 number or reference).
+ */
+async counterFind(query: string) : Promise<Result<CounterDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("counter_find", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Records the ID check at the counter.
+ */
+async counterVerify(query: string, documentNumber: string, outcome: OutcomeDto, reason: string | null) : Promise<Result<CounterCheckDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("counter_verify", { query, documentNumber, outcome, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The manager's dashboard, today.
+ */
+async backlog() : Promise<Result<BacklogDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backlog") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the CSV export of every case.
+ */
+async exportCases(path: string | null) : Promise<Result<ExportDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_cases", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Prints the demande de complément or the rejection letter of a case.
+ */
+async ordinaryLetter(reference: string, kind: OrdinaryKindDto) : Promise<Result<LetterFileDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ordinary_letter", { reference, kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -173,6 +327,18 @@ async checkMrz(lines: string[]) : Promise<Result<MrzCheckDto, AppError>> {
 
 /** user-defined types **/
 
+/**
+ * One ageing bucket of running cases.
+ */
+export type AgeBucketDto = { 
+/**
+ * `0-7`, `8-14`, `15-21`, `22-28`, `>28` (days).
+ */
+bucket: string; 
+/**
+ * Cases.
+ */
+count: number }
 /**
  * An error as the UI receives it. `code` is [`Refusal::code`]
  * (`BAD_CREDENTIALS`, `FORBIDDEN`, `NOT_FOUND`, `INVALID`), `NOT_LOGGED_IN`
@@ -188,6 +354,42 @@ code: string;
  * French message, for the user.
  */
 message: string }
+/**
+ * The manager's dashboard.
+ */
+export type BacklogDto = { 
+/**
+ * Day the figures are read on, ISO.
+ */
+as_of: string; 
+/**
+ * Every case.
+ */
+total: number; 
+/**
+ * Cases per status, lifecycle order.
+ */
+by_status: StatusCount[]; 
+/**
+ * Running cases by age.
+ */
+ageing: AgeBucketDto[]; 
+/**
+ * Running cases with 7 days or less left.
+ */
+at_risk: WatchedDto[]; 
+/**
+ * Running cases past their due date.
+ */
+breached: WatchedDto[]; 
+/**
+ * The last 12 ISO weeks, oldest first.
+ */
+weekly: WeekDto[]; 
+/**
+ * Median days from receipt to verified.
+ */
+median_turnaround_days: number | null }
 /**
  * A whole case, for a clerk or a manager.
  */
@@ -301,6 +503,134 @@ field: string | null;
  */
 sentence: string }
 /**
+ * The check recorded at the counter.
+ */
+export type CounterCheckDto = { 
+/**
+ * Case reference.
+ */
+reference: string; 
+/**
+ * `verified` or `refused`.
+ */
+outcome: OutcomeDto; 
+/**
+ * The number typed matches the case's document.
+ */
+number_matches: boolean; 
+/**
+ * Status after the check.
+ */
+status: StatusDto; 
+/**
+ * Its French label.
+ */
+status_label: string }
+/**
+ * What the counter agent sees of a letter: never the NIR nor the address.
+ */
+export type CounterDto = { 
+/**
+ * Case reference.
+ */
+reference: string; 
+/**
+ * `madame` / `monsieur`.
+ */
+civility: string | null; 
+/**
+ * Given names.
+ */
+first_names: string | null; 
+/**
+ * Usage name.
+ */
+last_name: string | null; 
+/**
+ * Birth date, ISO.
+ */
+birth_date: string | null; 
+/**
+ * Kind of ID document (`passport`…).
+ */
+document_kind: string | null; 
+/**
+ * Number of the ID document sent with the form.
+ */
+document_number: string | null; 
+/**
+ * Status.
+ */
+status: StatusDto; 
+/**
+ * Its French label.
+ */
+status_label: string; 
+/**
+ * S10 number of the letter.
+ */
+s10: string | null; 
+/**
+ * The letter was reprinted: do not hand it over.
+ */
+letter_voided: boolean }
+/**
+ * The crop of the scan a field was read from.
+ */
+export type CropDto = { 
+/**
+ * Field key.
+ */
+key: string; 
+/**
+ * Page it was cut from.
+ */
+page_index: number | null; 
+/**
+ * The crop, as a `data:` URL (PNG).
+ */
+url: string }
+/**
+ * A decision on a case in review.
+ */
+export type DecisionDto = 
+/**
+ * Approve (with a reason, overrides the blocking checks).
+ */
+"approve" | 
+/**
+ * Ask for a complement.
+ */
+"incomplete" | 
+/**
+ * Reject (reason required).
+ */
+"reject"
+/**
+ * A batch handed to La Poste.
+ */
+export type DispatchedDto = { 
+/**
+ * Batch number.
+ */
+batch: number; 
+/**
+ * Cases moved to dispatched.
+ */
+count: number }
+/**
+ * A CSV export written to disk.
+ */
+export type ExportDto = { 
+/**
+ * The file written.
+ */
+path: string; 
+/**
+ * Cases in it.
+ */
+count: number }
+/**
  * A field of the form with its value.
  */
 export type FieldDto = { 
@@ -325,9 +655,30 @@ value: string | null;
  */
 is_date: boolean; 
 /**
+ * Type of the answer: `name`, `names`, `date`, `postcode`, `phone`,
+ * `email`, `nir`, `choice`, `checkbox`, `signature`, `text`.
+ */
+kind: string; 
+/**
  * OCR confidence 0–1, when read.
  */
 confidence: number | null }
+/**
+ * Default folders proposed by the screens.
+ */
+export type FoldersDto = { 
+/**
+ * Where letters are printed (`<data>/parcours/courriers`).
+ */
+letters: string; 
+/**
+ * Where exports are written (`<data>/parcours/exports`).
+ */
+exports: string; 
+/**
+ * The scanner's folder (`PARCOURS_SCANNER_DIR`, else `<data>/parcours/scanner`).
+ */
+scanner: string }
 /**
  * An identity document read from its MRZ.
  */
@@ -365,6 +716,22 @@ sex: string;
  */
 mrz_valid: boolean }
 /**
+ * An ordinary letter printed to disk.
+ */
+export type LetterFileDto = { 
+/**
+ * Case reference.
+ */
+reference: string; 
+/**
+ * The PDF.
+ */
+file: string; 
+/**
+ * What the letter says is missing or wrong, in French.
+ */
+reasons: string[] }
+/**
  * The verdict on an MRZ.
  */
 export type MrzCheckDto = { 
@@ -393,6 +760,30 @@ document: IdDocumentDto | null;
  */
 repairs: string[] }
 /**
+ * An ordinary letter about one case.
+ */
+export type OrdinaryKindDto = 
+/**
+ * Demande de complément (incomplete case).
+ */
+"complement" | 
+/**
+ * Rejection letter (rejected case).
+ */
+"rejection"
+/**
+ * Outcome of the ID check at the counter.
+ */
+export type OutcomeDto = 
+/**
+ * Identity checked: the letter is handed over.
+ */
+"verified" | 
+/**
+ * Refused: the letter stays at the counter.
+ */
+"refused"
+/**
  * A page of the envelope.
  */
 export type PageDto = { 
@@ -408,6 +799,78 @@ kind: string;
  * Rotation applied (0, 90, 180, 270).
  */
 rotation: number }
+/**
+ * One page image of a case.
+ */
+export type PageImageDto = { 
+/**
+ * Position, from 1.
+ */
+index: number; 
+/**
+ * Page kind (`form_page_1`…).
+ */
+kind: string; 
+/**
+ * Clockwise rotation that makes the image upright.
+ */
+rotation: number; 
+/**
+ * Width in pixels, as scanned.
+ */
+width: number; 
+/**
+ * Height in pixels, as scanned.
+ */
+height: number; 
+/**
+ * The image, as a `data:` URL.
+ */
+url: string }
+/**
+ * A printed batch: where its PDFs are.
+ */
+export type PrintedBatchDto = { 
+/**
+ * Batch number.
+ */
+batch: number; 
+/**
+ * Folder of the PDFs.
+ */
+folder: string; 
+/**
+ * Deposit slip.
+ */
+slip: string; 
+/**
+ * Every letter then the slip, for the printer.
+ */
+combined: string; 
+/**
+ * The letters.
+ */
+letters: PrintedLetterDto[]; 
+/**
+ * Cases left out.
+ */
+skipped: SkippedDto[] }
+/**
+ * One registered letter of a printed batch.
+ */
+export type PrintedLetterDto = { 
+/**
+ * Case reference.
+ */
+reference: string; 
+/**
+ * S10 number, compact.
+ */
+s10: string; 
+/**
+ * The letter's PDF.
+ */
+file: string }
 /**
  * A role (SPEC §8).
  */
@@ -428,6 +891,22 @@ export type RoleDto =
  * Administrateur.
  */
 "admin"
+/**
+ * A file waiting in the scanner's folder (one envelope per file).
+ */
+export type ScanFileDto = { 
+/**
+ * File name.
+ */
+name: string; 
+/**
+ * Full path.
+ */
+path: string; 
+/**
+ * Size in kilobytes.
+ */
+kilobytes: number }
 /**
  * The logged-in user.
  */
@@ -460,6 +939,18 @@ value: string | null;
  * What it is, in French.
  */
 label: string }
+/**
+ * An approved case left out of a batch.
+ */
+export type SkippedDto = { 
+/**
+ * Case reference.
+ */
+reference: string; 
+/**
+ * What is wrong with the address, in French.
+ */
+message: string }
 /**
  * The social-security proof.
  */
@@ -544,6 +1035,54 @@ code: string;
  * French explanation.
  */
 message: string }
+/**
+ * A case watched against the 4-week promise.
+ */
+export type WatchedDto = { 
+/**
+ * Reference.
+ */
+reference: string; 
+/**
+ * Receipt date, ISO.
+ */
+received: string; 
+/**
+ * Due date, ISO.
+ */
+due: string; 
+/**
+ * Days left (negative when past).
+ */
+days_left: number; 
+/**
+ * Status.
+ */
+status: StatusDto; 
+/**
+ * Its French label.
+ */
+status_label: string }
+/**
+ * One ISO week of throughput.
+ */
+export type WeekDto = { 
+/**
+ * `2026-W09`.
+ */
+week: string; 
+/**
+ * Its Monday, ISO.
+ */
+start: string; 
+/**
+ * Cases received.
+ */
+intake: number; 
+/**
+ * Cases verified.
+ */
+completed: number }
 
 /** tauri-specta globals **/
 

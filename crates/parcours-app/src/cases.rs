@@ -323,3 +323,281 @@ pub fn show(db: &mut Db, actor: &Actor, reference: &str, at: NaiveDateTime) -> R
         view(tx, id)
     })
 }
+
+/// A page of a work queue, with the count of every status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CasePage {
+    /// Cases matching the filter.
+    pub total: i64,
+    /// Position of the first item in the filtered list.
+    pub offset: usize,
+    /// At most `limit` cases, by receipt date then id.
+    pub items: Vec<CaseSummary>,
+    /// Every status, in lifecycle order, with its number of cases (all cases).
+    pub counts: Vec<(Status, i64)>,
+}
+
+/// A page of cases, optionally of one status, with the count of every
+/// status (roles that read cases). Whatever the number of cases, it reads
+/// `limit` lines and the per-status counts kept by the database, so work
+/// queues stay fast with 100 000 cases. Audited like [`list`].
+pub fn page(
+    db: &mut Db,
+    actor: &Actor,
+    status: Option<Status>,
+    offset: usize,
+    limit: usize,
+    at: NaiveDateTime,
+) -> Result<CasePage> {
+    require(actor, Permission::ReadCase, "consulter les dossiers")?;
+    db.write(|tx| {
+        let counts = parcours_db::reports::status_counts(tx)?;
+        let total = match status {
+            Some(s) => counts.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n),
+            None => counts.iter().map(|(_, n)| n).sum(),
+        };
+        let items: Vec<CaseSummary> = cases::list_lines(tx, status, limit, offset)?
+            .into_iter()
+            .map(|l| CaseSummary {
+                reference: l.reference,
+                status: l.status,
+                received: l.received,
+                last_name: l.last_name,
+                first_names: l.first_names,
+                blocking: l.blocking,
+            })
+            .collect();
+        audit_log(
+            tx,
+            at,
+            actor,
+            "case.list",
+            None,
+            serde_json::json!({
+                "status": status.map(|s| s.as_str()),
+                "offset": offset,
+                "count": items.len(),
+            }),
+        )?;
+        Ok(CasePage {
+            total,
+            offset,
+            items,
+            counts,
+        })
+    })
+}
+
+/// The image of one page of a case, as scanned (turn it by `rotation` to
+/// read it upright).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageImage {
+    /// 1-based position in the envelope.
+    pub index: i64,
+    /// Page kind.
+    pub kind: parcours_domain::PageKind,
+    /// Clockwise rotation that makes it upright (0, 90, 180, 270).
+    pub rotation: i64,
+    /// File extension of the image (`jpg`, `png`).
+    pub ext: String,
+    /// Width in pixels.
+    pub width: i64,
+    /// Height in pixels.
+    pub height: i64,
+    /// The image file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The crop of the scan a field was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCrop {
+    /// Field key.
+    pub key: String,
+    /// Page it was cut from.
+    pub page_index: Option<i64>,
+    /// PNG bytes (upright).
+    pub png: Vec<u8>,
+}
+
+/// One page image of a case (roles that read cases), for the review
+/// screen. Read-only: opening the case ([`show`]) is what the audit records.
+pub fn page_image(db: &Db, actor: &Actor, reference: &str, index: i64) -> Result<PageImage> {
+    require(actor, Permission::ReadCase, "consulter les dossiers")?;
+    let page = db.read(|c| {
+        let id = case_id(c, reference)?;
+        pages::list(c, id)?
+            .into_iter()
+            .find(|p| p.idx == index)
+            .ok_or_else(|| {
+                anyhow::Error::from(Refusal::NotFound(format!(
+                    "le dossier {reference} n'a pas de page {index}"
+                )))
+            })
+    })?;
+    let bytes = parcours_db::scans::load(&db.scans_dir(), &page.sha256, &page.ext)?;
+    Ok(PageImage {
+        index: page.idx,
+        kind: page.kind,
+        rotation: page.rotation,
+        ext: page.ext,
+        width: page.width,
+        height: page.height,
+        bytes,
+    })
+}
+
+/// The crops of every field read from a form page (roles that read cases),
+/// in the form's order, for the review screen. A crop whose file is missing
+/// (purged) is left out. Read-only, like [`page_image`].
+pub fn field_crops(db: &Db, actor: &Actor, reference: &str) -> Result<Vec<FieldCrop>> {
+    require(actor, Permission::ReadCase, "consulter les dossiers")?;
+    let rows = db.read(|c| {
+        let id = case_id(c, reference)?;
+        Ok::<_, anyhow::Error>(fields::list(c, id)?)
+    })?;
+    let dir = db.scans_dir();
+    Ok(rows
+        .into_iter()
+        .filter_map(|f| {
+            let sha = f.crop_sha?;
+            let png = parcours_db::scans::load(&dir, &sha, "png").ok()?;
+            Some(FieldCrop {
+                key: f.key,
+                page_index: f.page_idx,
+                png,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parcours_domain::checks::FieldReading;
+    use parcours_domain::roles::Role;
+
+    fn at() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date")
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            name: "agent".into(),
+            role,
+        }
+    }
+
+    /// `n` cases, received over a few days, some without a name (more
+    /// blocking checks), the odd ones approved.
+    fn world(n: usize) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = crate::open(&dir.path().join("t.db")).expect("open");
+        let form = FormTemplate::default_v1();
+        let clerk = actor(Role::Clerk);
+        for i in 0..n {
+            let mut reading = CaseReading::default();
+            if i % 3 != 0 {
+                reading.fields.insert(
+                    "last_name".into(),
+                    FieldReading {
+                        value: Some(FieldValue::Text(format!("NOM{i}"))),
+                        confidence: 0.9,
+                    },
+                );
+            }
+            let received = NaiveDate::from_ymd_opt(2026, 3, 1 + (i % 4) as u32).expect("date");
+            let v = record_intake(
+                &mut db,
+                &clerk,
+                &form,
+                NewIntake {
+                    reading: &reading,
+                    pages: &[],
+                    crops: &BTreeMap::new(),
+                    received,
+                },
+                at(),
+            )
+            .expect("intake");
+            if i % 2 == 1 {
+                crate::review::decide(
+                    &mut db,
+                    &clerk,
+                    &v.reference,
+                    crate::review::Decision::Approve,
+                    Some("vu"),
+                    at(),
+                )
+                .expect("approve");
+            }
+        }
+        (dir, db)
+    }
+
+    #[test]
+    fn a_page_is_the_same_slice_as_the_whole_list_with_counts() {
+        let (_d, mut db) = world(9);
+        let manager = actor(Role::Manager);
+        let all = list(&mut db, &manager, None, at()).expect("list");
+        let p = page(&mut db, &manager, None, 0, 100, at()).expect("page");
+        assert_eq!(p.items, all, "one query gives what the audited list gives");
+        assert_eq!(p.total, 9);
+        assert_eq!(p.counts.len(), 11, "every status, zeros included");
+        assert_eq!(p.counts.iter().map(|(_, n)| n).sum::<i64>(), 9);
+        let approved: Vec<_> = all
+            .iter()
+            .filter(|c| c.status == Status::Approved)
+            .cloned()
+            .collect();
+        let p = page(&mut db, &manager, Some(Status::Approved), 1, 2, at()).expect("page");
+        assert_eq!(p.total, approved.len() as i64);
+        assert_eq!(p.offset, 1);
+        assert_eq!(
+            p.items,
+            approved[1..3].to_vec(),
+            "offset and limit cut the filtered list"
+        );
+        let p = page(&mut db, &manager, None, 50, 10, at()).expect("page");
+        assert!(
+            p.items.is_empty(),
+            "past the end: an empty page, not an error"
+        );
+        assert_eq!(p.total, 9);
+        assert!(
+            all.iter().any(|c| c.blocking > 0)
+                && all
+                    .iter()
+                    .any(|c| c.status == Status::Approved && c.blocking == 0),
+            "blocking checks are counted, overridden ones are not"
+        );
+    }
+
+    #[test]
+    fn pages_and_scans_are_refused_to_a_counter_agent() {
+        let (_d, mut db) = world(1);
+        let agent = actor(Role::CounterAgent);
+        let refused = |e: anyhow::Error| {
+            matches!(e.downcast_ref::<Refusal>(), Some(Refusal::Forbidden { .. }))
+        };
+        assert!(refused(
+            page(&mut db, &agent, None, 0, 10, at()).unwrap_err()
+        ));
+        assert!(refused(
+            field_crops(&db, &agent, "PA-2026-000001").unwrap_err()
+        ));
+        assert!(refused(
+            page_image(&db, &agent, "PA-2026-000001", 1).unwrap_err()
+        ));
+        let clerk = actor(Role::Clerk);
+        assert!(field_crops(&db, &clerk, "PA-2026-000001")
+            .unwrap()
+            .is_empty());
+        let e = page_image(&db, &clerk, "PA-2026-000001", 1).unwrap_err();
+        assert!(
+            matches!(e.downcast_ref::<Refusal>(), Some(Refusal::NotFound(_))),
+            "{e:#}"
+        );
+    }
+}

@@ -227,6 +227,69 @@ pub fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// One line of a work queue: the listed columns of a case and the number of
+/// its blocking checks not overridden, read in one query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueLine {
+    /// Row id.
+    pub id: i64,
+    /// Unique reference.
+    pub reference: String,
+    /// Current status.
+    pub status: Status,
+    /// Date the envelope was received.
+    pub received: NaiveDate,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// First names.
+    pub first_names: Option<String>,
+    /// Blocking checks not overridden.
+    pub blocking: i64,
+}
+
+/// A page of cases, optionally of one status, ordered by receipt date then
+/// id, with their blocking checks counted — one query whatever the page, so
+/// that a work queue stays fast with 100 000 cases (the `(status, received)`
+/// and `(received)` indexes give the order).
+pub fn list_lines(
+    conn: &Connection,
+    status: Option<Status>,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<QueueLine>> {
+    let filter = if status.is_some() {
+        "WHERE c.status = ?1"
+    } else {
+        "WHERE ?1 IS NULL"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT c.id, c.reference, c.status, c.received, c.last_name, c.first_names,
+             (SELECT COUNT(*) FROM checks k WHERE k.case_id = c.id
+                  AND k.severity = 'blocking' AND k.overridden_by IS NULL)
+         FROM cases c {filter}
+         ORDER BY c.received, c.id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            status.map(Status::as_str),
+            sql::int(limit),
+            sql::int(offset)
+        ],
+        |row| {
+            Ok(QueueLine {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                status: get_enum(row, 2, "status", Status::parse)?,
+                received: get_date(row, 3)?,
+                last_name: row.get(4)?,
+                first_names: row.get(5)?,
+                blocking: row.get(6)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Number of cases in each status, for every status in lifecycle order
 /// (zeros included).
 pub fn count_by_status(conn: &Connection) -> Result<Vec<(Status, i64)>> {

@@ -3,6 +3,7 @@
 // the login screen.
 import { commands, type AppError } from "../bindings";
 import { sentence } from "./format";
+import { withoutCliOptions } from "./review";
 
 export { commands };
 
@@ -39,6 +40,6 @@ export async function call<T>(p: Promise<Res<T>>): Promise<T> {
 
 /** The French message of any error, for an alert. */
 export function messageOf(e: unknown): string {
-  if (e instanceof Error) return sentence(e.message);
-  return sentence(String(e));
+  const text = e instanceof Error ? e.message : String(e);
+  return sentence(withoutCliOptions(text));
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  daysLeftLabel,
+  fileName,
+  parseDateFr,
+  todayFr,
   formatConfidence,
   formatDate,
   pageRange,
@@ -51,4 +55,21 @@ describe("sentence", () => {
     expect(sentence("Déjà une phrase.")).toBe("Déjà une phrase.");
     expect(sentence("  ")).toBe("");
   });
+});
+
+
+it("receipt dates are typed JJ/MM/AAAA and must exist", () => {
+  expect(parseDateFr("24/02/1984")).toBe("1984-02-24");
+  expect(parseDateFr("1/3/2026")).toBe("2026-03-01");
+  expect(parseDateFr("2026-03-01")).toBe("2026-03-01");
+  expect(parseDateFr("31/02/2026")).toBeNull();
+  expect(parseDateFr("demain")).toBeNull();
+  expect(todayFr(new Date(2026, 2, 5))).toBe("05/03/2026");
+});
+
+it("days left and file names read naturally", () => {
+  expect(daysLeftLabel(-3)).toBe("3 jours de retard");
+  expect(daysLeftLabel(1)).toBe("reste 1 jour");
+  expect(daysLeftLabel(0)).toBe("échéance aujourd'hui");
+  expect(fileName("/tmp/x/lot-3.pdf")).toBe("lot-3.pdf");
 });

@@ -105,3 +105,40 @@ export function sentence(s: string): string {
   if (!t) return t;
   return t[0].toUpperCase() + t.slice(1) + (/[.!?…]$/.test(t) ? "" : ".");
 }
+
+/** `24/02/1984` (or `24-02-1984`, or ISO) → `1984-02-24`; null when it is not
+ * a real date. */
+export function parseDateFr(s: string): string | null {
+  const t = s.trim();
+  let y: number, m: number, d: number;
+  let r = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  if (r) {
+    [d, m, y] = [Number(r[1]), Number(r[2]), Number(r[3])];
+  } else if ((r = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) {
+    [y, m, d] = [Number(r[1]), Number(r[2]), Number(r[3])];
+  } else {
+    return null;
+  }
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+/** Today as JJ/MM/AAAA (local time). */
+export function todayFr(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(now.getDate())}/${p(now.getMonth() + 1)}/${now.getFullYear()}`;
+}
+
+/** `3 jours de retard`, `reste 1 jour`, `échéance aujourd'hui`. */
+export function daysLeftLabel(days: number): string {
+  if (days === 0) return "échéance aujourd'hui";
+  const n = Math.abs(days);
+  const unit = n > 1 ? "jours" : "jour";
+  return days < 0 ? `${n} ${unit} de retard` : `reste ${n} ${unit}`;
+}
+
+/** The file name of a path (`/a/b/lot-3.pdf` → `lot-3.pdf`). */
+export function fileName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
