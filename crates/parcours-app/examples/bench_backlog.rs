@@ -6,14 +6,15 @@
 //!
 //! Seeds `CASES` (default 1 000 000) anonymous cases with plausible
 //! transitions into a temporary database, then times the backlog report
-//! (first run, then the best of five) and the CSV export, and prints the
-//! figures.
+//! (first run, then the best of five), a page of the case list and the CSV
+//! export, and prints the figures.
 
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use parcours_app::domain::lifecycle::Status;
 use parcours_app::domain::roles::Role;
-use parcours_app::{reports, Actor};
+use parcours_app::{cases, reports, Actor};
 
 fn main() -> anyhow::Result<()> {
     let n: usize = std::env::args()
@@ -116,6 +117,21 @@ fn main() -> anyhow::Result<()> {
         })?;
         Ok::<_, anyhow::Error>(())
     })?;
+
+    // The work queues: a page of 50 cases, first and deep, all or one status.
+    for (name, status, offset) in [
+        ("case list, first page", None, 0),
+        ("case list, page at the middle", None, n / 2),
+        ("in-review queue, first page", Some(Status::InReview), 0),
+    ] {
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..5 {
+            let t = Instant::now();
+            cases::page(&mut db, &manager, status, offset, 50, at)?;
+            best = best.min(t.elapsed());
+        }
+        println!("{name:<32} best of 5 {:.1} ms", best.as_secs_f64() * 1e3);
+    }
 
     let t = Instant::now();
     let rows = reports::export_cases(&mut db, &manager, today, &mut std::io::sink(), at)?;
