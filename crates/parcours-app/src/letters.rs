@@ -35,7 +35,11 @@
 //!   transaction (about 75 ms a letter in a debug build), so that other
 //!   workstations are not held up; the transaction then takes the serials
 //!   with `next_serial` and checks they are the ones drawn, and refuses the
-//!   run if another print or decision came in between (nothing is kept).
+//!   run (nothing is kept) if another print came in between, or if a case of
+//!   the batch was decided otherwise or had its address corrected meanwhile
+//!   (its letter would show the old one). A case approved meanwhile simply
+//!   waits for the next batch: clerks approving at their desks do not stop
+//!   a colleague's print run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -566,13 +570,22 @@ pub fn print_batch(
     drop(docs);
 
     with_outbox(db, out_dir, |tx, outbox| {
-        // Nothing changed since the snapshot: same cases, same numbers.
-        let now: Vec<i64> = case_store::list(tx, Some(Status::Approved), usize::MAX >> 1, 0)?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        if now != plan.approved {
+        // The cases of the snapshot are still approved, each letter still
+        // shows its case's address, the numbers are still free. A case
+        // approved since waits for the next batch.
+        let now: std::collections::BTreeSet<i64> =
+            case_store::list(tx, Some(Status::Approved), usize::MAX >> 1, 0)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+        if plan.approved.iter().any(|id| !now.contains(id)) {
             return Err(raced());
+        }
+        for (row, drawn_for) in &plan.todo {
+            match recipient(tx, row.id)? {
+                Ok(to) if to.civility == drawn_for.civility && to.address == drawn_for.address => {}
+                _ => return Err(raced()),
+            }
         }
         if letters::create_batch(tx, &actor.name, at)? != batch {
             return Err(raced());

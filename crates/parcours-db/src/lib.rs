@@ -91,6 +91,26 @@ pub enum DbError {
 /// Result of this crate.
 pub type Result<T> = std::result::Result<T, DbError>;
 
+/// Switches the file to WAL (a no-op once it is). The switch of a new file
+/// needs an exclusive lock that SQLite takes without calling the busy
+/// handler, so another process reading the file at that moment (two
+/// programs opening a new database at once) would make it fail with
+/// "database is locked": it is tried again until [`BUSY_TIMEOUT`].
+fn set_wal(conn: &Connection) -> Result<String> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// An open Parcours database: one write connection and one read-only
 /// connection on the same file.
 pub struct Db {
@@ -122,8 +142,7 @@ impl Db {
         let mut write = Connection::open(path)?;
         write.busy_timeout(BUSY_TIMEOUT)?;
         migrations::refuse_newer(&write)?;
-        let mode: String =
-            write.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode = set_wal(&write)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(DbError::Io {
                 path: path.to_path_buf(),

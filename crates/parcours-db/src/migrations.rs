@@ -65,11 +65,22 @@ pub fn refuse_newer(conn: &Connection) -> Result<()> {
 
 /// Applies every pending migration, each in its own transaction, and returns
 /// the resulting schema version.
+///
+/// Another process may open the same file at the same moment (the desktop
+/// app and the command, two workstations after an update): the version is
+/// read again once the write lock is held, so that a migration the other
+/// one applied meanwhile is not applied twice.
 pub fn apply(conn: &mut Connection) -> Result<i64> {
     refuse_newer(conn)?;
-    let from = current(conn)?;
-    for m in MIGRATIONS.iter().filter(|m| m.number > from) {
+    for m in MIGRATIONS {
+        if current(conn)? >= m.number {
+            continue;
+        }
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        refuse_newer(&tx)?;
+        if current(&tx)? >= m.number {
+            continue;
+        }
         tx.execute_batch(m.sql)?;
         tx.pragma_update(None, "user_version", m.number)?;
         tx.commit()?;

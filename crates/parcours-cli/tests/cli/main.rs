@@ -1,5 +1,7 @@
 //! End-to-end journeys through the `parcours` binary, on temporary databases.
 
+mod concurrency;
+mod crash;
 mod followup;
 mod journey;
 mod letters;
