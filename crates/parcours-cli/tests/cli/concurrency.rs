@@ -3,9 +3,10 @@
 //! success may be lost, no "database is locked" may reach either of them,
 //! and the audit chain must verify at the end.
 //!
-//! The desktop side is a second process running this very test binary in
-//! [`desk`] mode: it opens the database once and calls the `parcours-app`
-//! functions the desktop shell's commands call (`users::authenticate`,
+//! The desktop side runs in this test's own process ([`desk`], on a
+//! thread), apart from the `parcours` processes: it opens the database once
+//! and calls the `parcours-app` functions the desktop shell's commands call
+//! (`users::authenticate`,
 //! `review::correct_field`, `review::decide`), with the shell's clock, so
 //! it takes the same locks in the same order as the desktop does. The
 //! command side is the real `parcours` binary, run from three threads:
@@ -13,7 +14,6 @@
 //! correcting and approving other cases.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,28 +45,19 @@ const DESK_ROUNDS: usize = 3;
 const LATE_CASES: usize = 8;
 const ADDRESS_ROUNDS: usize = 10;
 
-/// The desktop process's program (see the module's documentation). Does
-/// nothing unless started by [`two_writers_lose_nothing_and_never_see_a_lock`].
-#[test]
-#[ignore = "the desktop side of the concurrency test, started by it"]
-fn desk() {
-    let Ok(db) = std::env::var("PARCOURS_DESK_DB") else {
-        return;
-    };
-    let refs: Vec<String> = std::env::var("PARCOURS_DESK_REFS")
-        .unwrap()
-        .split(',')
-        .map(str::to_string)
-        .collect();
+/// The desktop's program: what a clerk does at the desktop app, through
+/// the functions its commands call. Says what it did through `say`
+/// (`desk corrected REF KEY VALUE`, `desk approved REF`, …).
+fn desk(db: &Path, refs: &[String], go: &Path, say: &dyn Fn(String)) {
     let now = || Local::now().naive_local();
     let form = FormTemplate::default_v1();
     // One handle for the whole session, as the desktop shell keeps it.
-    let mut db = parcours_app::open(Path::new(&db)).unwrap();
+    let mut db = parcours_app::open(db).unwrap();
     let actor = users::authenticate(&db, DESK.0, DESK.1).unwrap();
     let approve = |db: &mut parcours_app::parcours_db::Db, r: &str| {
         review::decide(db, &actor, r, Decision::Approve, Some("vu"), now())
             .unwrap_or_else(|e| panic!("desk: approving {r}: {e:#}"));
-        println!("@desk approved {r}");
+        say(format!("desk approved {r}"));
     };
     // Corrections in review, rounds over every case.
     for round in 0..DESK_ROUNDS {
@@ -74,7 +65,7 @@ fn desk() {
             let value = format!("Durand{round}x{i}");
             review::correct_field(&mut db, &actor, &form, r, "last_name", &value, now())
                 .unwrap_or_else(|e| panic!("desk: correcting {r}: {e:#}"));
-            println!("@desk corrected {r} last_name {value}");
+            say(format!("desk corrected {r} last_name {value}"));
         }
     }
     // Approvals one by one, while the other side prints what is approved,
@@ -87,15 +78,14 @@ fn desk() {
             let value = format!("Durand{j}a{i}");
             review::correct_field(&mut db, &actor, &form, next, "last_name", &value, now())
                 .unwrap_or_else(|e| panic!("desk: correcting {next}: {e:#}"));
-            println!("@desk corrected {next} last_name {value}");
+            say(format!("desk corrected {next} last_name {value}"));
         }
     }
-    println!("@desk approved all");
+    say("desk approved all".into());
     // Wait for the other side to say that a print run refused from now on
     // is one this phase may cause.
-    let go = std::env::var("PARCOURS_DESK_GO").unwrap();
     let waited = Instant::now();
-    while !Path::new(&go).exists() {
+    while !go.exists() {
         assert!(waited.elapsed() < Duration::from_secs(300), "desk: no go");
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -109,16 +99,16 @@ fn desk() {
         for (i, r) in last.iter().enumerate() {
             let value = format!("{} rue de la Paix", 10 + round * 100 + i);
             match review::correct_field(&mut db, &actor, &form, r, "address_line", &value, now()) {
-                Ok(_) => println!("@desk corrected {r} address_line {value}"),
+                Ok(_) => say(format!("desk corrected {r} address_line {value}")),
                 Err(e) if matches!(e.downcast_ref(), Some(Refusal::Invalid(_))) => {
-                    println!("@desk refused {r}");
+                    say(format!("desk refused {r}"));
                 }
                 Err(e) => panic!("desk: correcting the address of {r}: {e:#}"),
             }
         }
         std::thread::sleep(Duration::from_millis(150));
     }
-    println!("@desk done");
+    say("desk done".into());
 }
 
 /// Runs `parcours` and records the outcome, for the test to check.
@@ -252,19 +242,8 @@ fn two_writers_lose_nothing_and_never_see_a_lock() {
     let out_s = out.to_str().unwrap().to_string();
     let go = work.path().join("go");
 
-    // Its lines on standard output start with `@desk `.
-    let mut desk = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "concurrency::desk", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env("PARCOURS_DESK_DB", db)
-        .env("PARCOURS_DESK_REFS", desk_refs.join(","))
-        .env("PARCOURS_DESK_GO", &go)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let desk_out = desk.stdout.take().unwrap();
-    let desk_err = desk.stderr.take().unwrap();
+    // What the desktop did, line by line.
+    let (said, heard) = std::sync::mpsc::channel::<String>();
     let done = AtomicBool::new(false);
     let approvals_done = AtomicBool::new(false);
     let log = Log {
@@ -272,16 +251,11 @@ fn two_writers_lose_nothing_and_never_see_a_lock() {
         address_race: AtomicBool::new(false),
     };
 
-    let (desk_lines, desk_stderr, printed, users_added, clerk_fields) = std::thread::scope(|s| {
+    let (desk_lines, printed, users_added, clerk_fields) = std::thread::scope(|s| {
+        let desktop = s.spawn(|| desk(db, &desk_refs, &go, &move |l| said.send(l).unwrap()));
         let reader = s.spawn(|| {
             let mut lines = Vec::new();
-            for l in BufReader::new(desk_out).lines() {
-                let l = l.unwrap();
-                // After the test harness's own words on the same line, if any.
-                let Some(at) = l.find("@desk ") else {
-                    continue;
-                };
-                let l = l[at + 1..].to_string();
+            for l in heard {
                 if l == "desk approved all" {
                     approvals_done.store(true, Ordering::SeqCst);
                 } else {
@@ -291,7 +265,6 @@ fn two_writers_lose_nothing_and_never_see_a_lock() {
             done.store(true, Ordering::SeqCst);
             lines
         });
-        let err_reader = s.spawn(|| std::io::read_to_string(desk_err).unwrap());
         // Prints whatever is approved, and imports the events of what is
         // printed, until the desktop is done.
         let printer = s.spawn(|| {
@@ -391,23 +364,21 @@ fn two_writers_lose_nothing_and_never_see_a_lock() {
             }
             fields
         });
+        if let Err(panic) = desktop.join() {
+            std::panic::resume_unwind(panic);
+        }
         let lines = reader.join().unwrap();
         (
             lines,
-            err_reader.join().unwrap(),
             printer.join().unwrap(),
             admin.join().unwrap(),
             clerk.join().unwrap(),
         )
     });
-    let status = desk.wait().unwrap();
     let elapsed = started.elapsed();
 
-    // Neither side saw an error, let alone a lock.
-    assert!(
-        status.success() && !desk_stderr.to_lowercase().contains("locked"),
-        "the desktop side ran through: {desk_stderr}"
-    );
+    // Neither side saw an error, let alone a lock (the desktop side panics
+    // on any error, and its panic fails the test).
     assert_eq!(desk_lines.last().map(String::as_str), Some("desk done"));
     let log = log.runs.into_inner().unwrap();
     let mut refused = 0;
