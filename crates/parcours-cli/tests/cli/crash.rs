@@ -20,8 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use parcours_app::cases::{self as app_cases, NewIntake};
-use parcours_app::domain::checks::{CaseReading, FieldReading};
-use parcours_app::domain::form::{FieldValue, FormTemplate};
+use parcours_app::domain::checks::CaseReading;
+use parcours_app::domain::form::FormTemplate;
 use parcours_app::domain::roles::Role;
 use parcours_app::parcours_db::rusqlite::{Connection, OpenFlags};
 use parcours_app::parcours_db::{audit, scans};
@@ -29,7 +29,7 @@ use parcours_app::review::{self, Decision};
 use parcours_app::Actor;
 use serde_json::Value;
 
-use super::{json, run_with_db, stderr, Env, ADMIN};
+use super::{generate, json, run_with_db, stderr, text_reading, Env, ADMIN};
 
 pub(super) const CLERK: (&str, &str) = ("alice", "motdepasse-alice");
 
@@ -378,35 +378,16 @@ fn trim_end(b: &[u8]) -> &[u8] {
     &b[..n]
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// `n` typed envelopes from the fixture generator (seed 7: readable, four
 /// pages), at 150 dpi.
 fn envelopes(dir: &Path, n: usize) -> Vec<PathBuf> {
-    let venv = repo().join(".tools/venv/bin/python");
-    let python = if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("python3")
-    };
-    let out = Command::new(&python)
-        .arg(repo().join("tests/fixtures/gen/generate.py"))
-        .args(["--count", &n.to_string(), "--tier", "typed", "--seed", "7"])
-        .args(["--dpi-min", "150", "--dpi-max", "150", "--quiet"])
-        .arg("--out")
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{python:?} runs the fixture generator: {e}"));
-    assert!(
-        out.status.success(),
-        "the fixture generator needs scripts/setup.sh's Python environment: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (1..=n)
-        .map(|i| dir.join(format!("env-{i:04}.pdf")))
-        .collect()
+    generate(
+        dir,
+        "typed",
+        n,
+        7,
+        &["--dpi-min", "150", "--dpi-max", "150"],
+    )
 }
 
 /// A database with an administrator, the clerk alice and an S10 range.
@@ -456,21 +437,7 @@ pub(super) fn reading(n: usize) -> CaseReading {
         ("postcode", "59000"),
         ("city", "Lille"),
     ];
-    CaseReading {
-        fields: fields
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    FieldReading {
-                        value: Some(FieldValue::Text(v.to_string())),
-                        confidence: 0.99,
-                    },
-                )
-            })
-            .collect(),
-        ..Default::default()
-    }
+    text_reading(&fields)
 }
 
 /// Stores `n` cases read without scans (through parcours-app, as the

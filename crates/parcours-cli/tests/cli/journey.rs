@@ -12,44 +12,23 @@ use chrono::{Duration, Local, NaiveDate};
 use parcours_app::domain::s10::S10;
 use serde_json::Value;
 
-use super::{json, stderr, Env, ADMIN};
+use super::{generate, json, stderr, Env, ADMIN};
 
 const CLERK: Option<(&str, &str)> = Some(("alice", "motdepasse-alice"));
 const COUNTER: Option<(&str, &str)> = Some(("guichet", "motdepasse-guichet"));
 const MANAGER: Option<(&str, &str)> = Some(("marie", "motdepasse-marie"));
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// One clean typed envelope (seed 1: a passport, no defect) and its truth.
 fn envelope(dir: &Path) -> (PathBuf, Value) {
-    let venv = repo().join(".tools/venv/bin/python");
-    let python = if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("python3")
-    };
-    let out = Command::new(&python)
-        .arg(repo().join("tests/fixtures/gen/generate.py"))
-        .args(["--count", "1", "--tier", "typed", "--seed", "1", "--quiet"])
-        .arg("--out")
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{python:?} runs the fixture generator: {e}"));
-    assert!(
-        out.status.success(),
-        "the fixture generator needs scripts/setup.sh's Python environment: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let pdf = generate(dir, "typed", 1, 1, &[]).remove(0);
     let truth: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("env-0001.expected.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(pdf.with_extension("expected.json")).unwrap())
             .unwrap();
     assert!(
         truth["checks"].as_array().unwrap().is_empty(),
         "seed 1 is a clean envelope"
     );
-    (dir.join("env-0001.pdf"), truth)
+    (pdf, truth)
 }
 
 fn ok(o: &std::process::Output) -> Value {

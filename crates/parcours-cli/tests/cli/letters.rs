@@ -9,15 +9,14 @@ use std::process::Command;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use parcours_app::cases::{self, NewIntake};
-use parcours_app::domain::checks::{CaseReading, FieldReading};
-use parcours_app::domain::form::{FieldValue, FormTemplate};
+use parcours_app::domain::form::FormTemplate;
 use parcours_app::domain::roles::Role;
 use parcours_app::domain::s10::S10;
 use parcours_app::review::{self, Decision};
 use parcours_app::Actor;
 use serde_json::Value;
 
-use super::{json, stderr, Env, ADMIN};
+use super::{json, stderr, text_reading, Env, ADMIN};
 
 const CLERK: Option<(&str, &str)> = Some(("alice", "motdepasse-alice"));
 const COUNTER: Option<(&str, &str)> = Some(("guichet", "motdepasse-guichet"));
@@ -53,21 +52,7 @@ fn seed(e: &Env, fields: &[(&str, &str)], decision: Decision, reason: &str) -> S
         name: "alice".into(),
         role: Role::Clerk,
     };
-    let reading = CaseReading {
-        fields: fields
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    FieldReading {
-                        value: Some(FieldValue::Text(v.to_string())),
-                        confidence: 0.99,
-                    },
-                )
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let reading = text_reading(fields);
     let v = cases::record_intake(
         &mut db,
         &clerk,

@@ -11,6 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use parcours_app::domain::checks::{CaseReading, FieldReading};
+use parcours_app::domain::form::FieldValue;
 use serde_json::Value;
 
 struct Env {
@@ -68,6 +70,58 @@ fn stderr(o: &Output) -> String {
 }
 
 const ADMIN: Option<(&str, &str)> = Some(("admin", "motdepasse-admin"));
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the fixture generator (`tests/fixtures/gen/generate.py`, with the
+/// Python of `scripts/setup.sh`): `count` envelopes of `tier` from `seed`
+/// into `dir`, `env-0001.pdf` beside `env-0001.expected.json` and so on.
+fn generate(dir: &Path, tier: &str, count: usize, seed: u64, extra: &[&str]) -> Vec<PathBuf> {
+    let venv = repo().join(".tools/venv/bin/python");
+    let python = if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    };
+    let out = Command::new(&python)
+        .arg(repo().join("tests/fixtures/gen/generate.py"))
+        .args(["--count", &count.to_string(), "--tier", tier])
+        .args(["--seed", &seed.to_string(), "--quiet"])
+        .args(extra)
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{python:?} runs the fixture generator: {e}"));
+    assert!(
+        out.status.success(),
+        "the fixture generator needs scripts/setup.sh's Python environment: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (1..=count)
+        .map(|i| dir.join(format!("env-{i:04}.pdf")))
+        .collect()
+}
+
+/// What intake would have read: these text fields, confidence 0.99.
+fn text_reading(fields: &[(&str, &str)]) -> CaseReading {
+    CaseReading {
+        fields: fields
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    FieldReading {
+                        value: Some(FieldValue::Text(v.to_string())),
+                        confidence: 0.99,
+                    },
+                )
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
 
 #[test]
 fn check_nir_valid_and_invalid() {
