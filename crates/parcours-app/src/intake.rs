@@ -28,15 +28,19 @@ pub fn intake(
     // Scans are content-addressed files: writing them before the transaction
     // is harmless if it fails (the same bytes are reused by a retry).
     let dir = db.scans_dir();
-    let mut pages = Vec::with_capacity(envelope.pages.len());
-    for p in &envelope.pages {
-        let sha = scans::store(&dir, &p.encoded, p.ext).with_context(|| {
-            format!(
-                "enregistrement de la page {} de {}",
-                p.source_page, p.source_file
-            )
-        })?;
-        pages.push(PageRow {
+    let files = envelope
+        .pages
+        .iter()
+        .map(|p| (&p.encoded[..], p.ext))
+        .chain(envelope.crops.values().map(|c| (&c.png[..], "png")));
+    let mut shas = scans::store_many(&dir, files)
+        .context("enregistrement des pages et des extraits du formulaire")?
+        .into_iter();
+    let pages: Vec<PageRow> = envelope
+        .pages
+        .iter()
+        .zip(shas.by_ref())
+        .map(|(p, sha)| PageRow {
             idx: p.index as i64,
             kind: p.kind,
             rotation: i64::from(p.rotation),
@@ -46,14 +50,14 @@ pub fn intake(
             source_page: p.source_page as i64,
             width: i64::from(p.width),
             height: i64::from(p.height),
-        });
-    }
-    let mut crops = BTreeMap::new();
-    for (key, crop) in &envelope.crops {
-        let sha = scans::store(&dir, &crop.png, "png")
-            .context("enregistrement des extraits du formulaire")?;
-        crops.insert(key.clone(), (sha, crop.page_index as i64));
-    }
+        })
+        .collect();
+    let crops: BTreeMap<String, (String, i64)> = envelope
+        .crops
+        .iter()
+        .zip(shas)
+        .map(|((key, crop), sha)| (key.clone(), (sha, crop.page_index as i64)))
+        .collect();
     cases::record_intake(
         db,
         actor,

@@ -396,10 +396,16 @@ impl Press<'_> {
         })
     }
 
-    /// Keeps the masked copy of a drawn letter and records the letter with
+    /// Records a drawn letter, its masked copy kept as `kept_sha`, with
     /// the hash of its code.
-    fn record(&self, tx: &Connection, case_id: i64, d: &Drawn, batch: Option<i64>) -> Result<()> {
-        let sha = scans::store(self.scans_dir, &d.kept, "pdf")?;
+    fn record(
+        &self,
+        tx: &Connection,
+        case_id: i64,
+        d: &Drawn,
+        kept_sha: &str,
+        batch: Option<i64>,
+    ) -> Result<()> {
         let compact = d.letter.s10.compact();
         letters::insert(
             tx,
@@ -409,7 +415,7 @@ impl Press<'_> {
                 s10: Some((&compact, &d.letter.s10.service, d.letter.s10.serial)),
                 batch_id: batch,
                 activation_hash: Some(&pdf::hash_activation_code(&d.letter.activation_code)),
-                pdf_sha: Some(&sha),
+                pdf_sha: Some(kept_sha),
                 at: self.at,
                 by: &self.actor.name,
             },
@@ -590,8 +596,9 @@ pub fn print_batch(
         if letters::create_batch(tx, &actor.name, at)? != batch {
             return Err(raced());
         }
+        let kept = scans::store_many(&scans_dir, drawn.iter().map(|d| (&d.kept[..], "pdf")))?;
         let mut printed = Vec::with_capacity(drawn.len());
-        for ((row, _), d) in plan.todo.iter().zip(drawn) {
+        for (((row, _), d), kept_sha) in plan.todo.iter().zip(drawn).zip(kept) {
             // A case approved again after a return: its old letter stops working.
             if let Some(old) = letters::current_registered(tx, row.id)? {
                 letters::void(tx, old.id, &actor.name, at)?;
@@ -599,7 +606,7 @@ pub fn print_batch(
             if plan.range.take(tx)? != d.letter.s10 {
                 return Err(raced());
             }
-            press.record(tx, row.id, &d, Some(batch))?;
+            press.record(tx, row.id, &d, &kept_sha, Some(batch))?;
             let compact = d.letter.s10.compact();
             move_case(
                 tx,
@@ -796,7 +803,8 @@ pub fn reprint(
             at,
         };
         let d = press.draw(&case.reference, &to, s10)?;
-        press.record(tx, id, &d, old.batch_id)?;
+        let kept_sha = scans::store(&scans_dir, &d.kept, "pdf")?;
+        press.record(tx, id, &d, &kept_sha, old.batch_id)?;
         let compact = d.letter.s10.compact();
         let file = outbox.add(letter_file(out_dir, &case.reference, &compact), d.pdf);
 

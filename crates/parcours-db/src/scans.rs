@@ -50,6 +50,12 @@ pub fn path(dir: &Path, sha: &str, ext: &str) -> PathBuf {
 /// the file is already there with the right content, nothing is written.
 /// `ext` is a short alphanumeric extension such as `png`.
 pub fn store(dir: &Path, bytes: &[u8], ext: &str) -> Result<String> {
+    put(dir, bytes, ext, true).map(|(sha, _)| sha)
+}
+
+/// Writes `bytes` into place (synced when `sync`) unless an intact copy is
+/// there; the hash, and the path when something was written.
+fn put(dir: &Path, bytes: &[u8], ext: &str, sync: bool) -> Result<(String, Option<PathBuf>)> {
     if !valid_ext(ext) {
         return Err(invalid(
             dir,
@@ -60,7 +66,7 @@ pub fn store(dir: &Path, bytes: &[u8], ext: &str) -> Result<String> {
     let dest = path(dir, &sha, ext);
     if let Ok(existing) = std::fs::read(&dest) {
         if sha256_hex(&existing) == sha {
-            return Ok(sha);
+            return Ok((sha, None));
         }
         // A damaged copy: replace it below.
     }
@@ -74,14 +80,53 @@ pub fn store(dir: &Path, bytes: &[u8], ext: &str) -> Result<String> {
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, &dest)
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(&dest, e));
     }
-    Ok(sha)
+    Ok((sha, Some(dest)))
+}
+
+/// Stores several files like [`store`] and returns their hashes, in order,
+/// but makes them durable together: each is written and renamed into place,
+/// then one `syncfs` flushes the file system, instead of one `fsync` per
+/// file (about 4 ms each here: 1,000 letters spent 4 s in them).
+pub fn store_many<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a [u8], &'a str)>,
+) -> Result<Vec<String>> {
+    let mut shas = Vec::new();
+    let mut written = Vec::new();
+    for (bytes, ext) in files {
+        let (sha, dest) = put(dir, bytes, ext, false)?;
+        shas.push(sha);
+        written.extend(dest);
+    }
+    if let Some(first) = written.first() {
+        flush_all(first, &written)?;
+    }
+    Ok(shas)
+}
+
+#[cfg(unix)]
+fn flush_all(any: &Path, _files: &[PathBuf]) -> Result<()> {
+    let f = std::fs::File::open(any).map_err(|e| io(any, e))?;
+    rustix::fs::syncfs(&f).map_err(|e| io(any, e.into()))
+}
+
+#[cfg(not(unix))]
+fn flush_all(_any: &Path, files: &[PathBuf]) -> Result<()> {
+    for p in files {
+        std::fs::File::open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io(p, e))?;
+    }
+    Ok(())
 }
 
 /// Reads the file of hash `sha` back and checks that its content still has
@@ -132,6 +177,20 @@ pub fn remove(dir: &Path, sha: &str, ext: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_many_stores_each_file_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: [(&[u8], &str); 3] = [(b"page", "jpg"), (b"crop", "png"), (b"page", "jpg")];
+        let shas = store_many(dir.path(), files).unwrap();
+        assert_eq!(shas.len(), 3);
+        assert_eq!(shas[0], shas[2], "the same bytes, the same file");
+        assert_eq!(load(dir.path(), &shas[1], "png").unwrap(), b"crop");
+        assert_eq!(shas[0], store(dir.path(), b"page", "jpg").unwrap());
+        let err = store_many(dir.path(), [(&b"x"[..], "p/ng")]).unwrap_err();
+        assert!(err.to_string().contains("extension"), "{err}");
+        assert!(store_many(dir.path(), []).unwrap().is_empty());
+    }
 
     #[test]
     fn layout_is_two_hex_digits_then_hash_dot_ext() {
