@@ -48,6 +48,87 @@ pub struct FieldRead {
     pub reading: FieldReading,
     /// PNG of the answer box.
     pub png: Vec<u8>,
+    /// Glyph statistics of a text answer (none for ticks, signatures and
+    /// empty boxes).
+    pub glyphs: Option<GlyphStats>,
+}
+
+/// What the shapes of a text answer's ink say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GlyphStats {
+    /// Pairs of neighbouring letters.
+    pub pairs: usize,
+    /// Of these, pairs standing on the same baseline (within 2 px at
+    /// 300 dpi): nearly all of them in typed text, far fewer by hand.
+    pub aligned: usize,
+    /// Small marks above the letters (accents, dots, apostrophes).
+    pub marks: usize,
+}
+
+impl GlyphStats {
+    /// Measures a flattened 300 dpi crop (dark ink on white).
+    pub fn measure(img: &GrayImage) -> GlyphStats {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let mask: Vec<bool> = img.as_raw().iter().map(|&g| g < 128).collect();
+        let comps = crate::ocrb::components(&mask, w, h);
+        let mut heights: Vec<usize> = comps
+            .iter()
+            .filter(|c| c.area >= 20)
+            .map(|c| c.y1 - c.y0)
+            .collect();
+        if heights.is_empty() {
+            return GlyphStats::default();
+        }
+        heights.sort_unstable();
+        let ref_h = heights[(heights.len() - 1) * 9 / 10] as f32;
+        let mut main: Vec<&crate::ocrb::Comp> = comps
+            .iter()
+            .filter(|c| (c.y1 - c.y0) as f32 >= 0.5 * ref_h)
+            .collect();
+        main.sort_by_key(|c| c.x0);
+        let aligned = main
+            .windows(2)
+            .filter(|p| (p[0].y1 as i64 - p[1].y1 as i64).abs() <= 2)
+            .count();
+        let mut tops: Vec<usize> = main.iter().map(|c| c.y0).collect();
+        tops.sort_unstable();
+        let top = tops.get(tops.len() / 2).copied().unwrap_or(0) as f32;
+        let marks = comps
+            .iter()
+            .filter(|c| {
+                let (cw, ch) = ((c.x1 - c.x0) as f32, (c.y1 - c.y0) as f32);
+                ch < 0.5 * ref_h
+                    && cw.max(ch) >= (0.08 * ref_h).max(5.0)
+                    && c.area >= 12
+                    && (c.y1 as f32) < top + 0.1 * ref_h
+                    // Beside the text, not a speck far away.
+                    && main.iter().any(|m| c.x1 + 4 >= m.x0 && c.x0 <= m.x1 + 4)
+            })
+            .count();
+        GlyphStats {
+            pairs: main.len().saturating_sub(1),
+            aligned,
+            marks,
+        }
+    }
+}
+
+/// Marks above the letters that `value` accounts for: accents, the dots of
+/// `i` and `j`, apostrophes.
+pub fn expected_marks(value: &str) -> usize {
+    value
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | '\'' | '’' | 'é' | 'è' | 'ê' | 'à' | 'â' | 'î' | 'ô' | 'û' | 'ù' | 'ñ'
+            | 'ń' | 'É' | 'È' | 'Ê' | 'À' | 'Â' | 'Î' | 'Ô' | 'Û' | 'Ù' | 'Ñ' | 'Ń' | 'á' | 'í'
+            | 'ó' | 'ú' | 'Á' | 'Í' | 'Ó' | 'Ú' | 'ã' | 'õ' | 'Ã' | 'Õ' | 'š' | 'Š' | 'ž' | 'Ž'
+            | 'č' | 'Č' | 'ć' | 'Ć' => 1,
+            'ë' | 'ï' | 'ü' | 'ä' | 'ö' | 'ÿ' | 'Ë' | 'Ï' | 'Ü' | 'Ä' | 'Ö' | 'Ÿ' | '"' => {
+                2
+            }
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Centres of runs of `true` in `flags` (merged when closer than `gap`).
@@ -353,12 +434,100 @@ fn repair(kind: FieldKind, raw: &str) -> String {
             }
         }
         FieldKind::Postcode => t.chars().filter(char::is_ascii_digit).collect(),
-        FieldKind::Email => t.replace(' ', ""),
+        FieldKind::Email => t
+            .replace(' ', "")
+            .trim_end_matches(['.', '_', ',', '-'])
+            .to_string(),
+        FieldKind::Text => t.trim_end_matches(['_', ',']).to_string(),
         FieldKind::Names | FieldKind::Name => t
             .trim_matches(|c: char| c == '-' || c == '\'' || c.is_whitespace())
             .to_string(),
         _ => t.to_string(),
     }
+}
+
+/// A date `DD/MM/YYYY` whose year reads `1x..` or `2x..` (a handwritten
+/// `9` or `0` misread): birth and signature years are 19.. or 20...
+fn year_prior(date: &str) -> Option<String> {
+    let parts: Vec<&str> = date.split('/').collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    // A speck after the year reads as a fifth digit.
+    let y = if y.len() == 5 && (y.starts_with("19") || y.starts_with("20")) {
+        &y[..4]
+    } else {
+        y
+    };
+    let yb = y.as_bytes();
+    if yb.len() != 4 || !y.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if parts[2].len() == 5 && matches!((yb[0], yb[1]), (b'1', b'9') | (b'2', b'0')) {
+        return Some(format!("{d}/{m}/{y}"));
+    }
+    let fixed = match (yb[0], yb[1]) {
+        (b'1', c) if c != b'9' => format!("19{}", &y[2..]),
+        (b'2', c) if c != b'0' => format!("20{}", &y[2..]),
+        _ => return None,
+    };
+    Some(format!("{d}/{m}/{fixed}"))
+}
+
+/// A NIR that fails its key, mended when exactly one single change passes
+/// it: a usual handwritten digit confusion, a dropped "1" (a bare stroke)
+/// or one character too many.
+fn mend_nir(v: &str) -> Option<String> {
+    let c: Vec<char> = v.chars().filter(|c| !c.is_whitespace()).collect();
+    let confusions = |d: char| -> &'static str {
+        match d {
+            '1' => "74",
+            '7' => "12",
+            '4' => "91",
+            '9' => "47",
+            '0' => "68",
+            '6' => "05",
+            '5' => "63",
+            '3' => "58",
+            '8' => "30",
+            '2' => "7",
+            _ => "",
+        }
+    };
+    let mut found: Vec<String> = Vec::new();
+    let mut try_it = |cand: Vec<char>| {
+        let s: String = cand.into_iter().collect();
+        if nir::parse(&s).is_ok() && !found.contains(&s) {
+            found.push(s);
+        }
+    };
+    match c.len() {
+        15 => {
+            for i in 0..15 {
+                for r in confusions(c[i]).chars() {
+                    let mut x = c.clone();
+                    x[i] = r;
+                    try_it(x);
+                }
+            }
+        }
+        14 => {
+            for i in 0..=14 {
+                let mut x = c.clone();
+                x.insert(i, '1');
+                try_it(x);
+            }
+        }
+        16 => {
+            for i in 0..16 {
+                let mut x = c.clone();
+                x.remove(i);
+                try_it(x);
+            }
+        }
+        _ => {}
+    }
+    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// Whether a normalised value has the shape its kind requires.
@@ -388,6 +557,7 @@ pub fn read_fields(
     let mut out = BTreeMap::new();
     for f in form.fields.iter().filter(|f| f.page == page_no) {
         let view = crop_box(page, &frame, &reg, f.rect, -1.0, 150.0);
+        let mut glyphs = None;
         let read = match f.kind {
             FieldKind::Checkbox | FieldKind::Signature => {
                 let inset = if f.kind == FieldKind::Checkbox {
@@ -439,13 +609,18 @@ pub fn read_fields(
                     },
                 }
             }
-            kind => read_text_field(page, &frame, &reg, f, kind)?,
+            kind => {
+                let (r, g) = read_text_field(page, &frame, &reg, f, kind)?;
+                glyphs = g;
+                r
+            }
         };
         out.insert(
             f.key.clone(),
             FieldRead {
                 reading: read,
                 png: png(&view),
+                glyphs,
             },
         );
     }
@@ -458,16 +633,20 @@ fn read_text_field(
     reg: &Registration,
     f: &FieldSpec,
     kind: FieldKind,
-) -> Result<FieldReading, String> {
+) -> Result<(FieldReading, Option<GlyphStats>), String> {
     let dpi = 300.0;
     let mut c = geom::flatten(&crop_box(page, frame, reg, f.rect, 0.5, dpi), 24);
     clear_borders(&mut c);
     if ink_share(&c) < 0.003 {
-        return Ok(FieldReading {
-            value: None,
-            confidence: 0.9,
-        });
+        return Ok((
+            FieldReading {
+                value: None,
+                confidence: 0.9,
+            },
+            None,
+        ));
     }
+    let stats = GlyphStats::measure(&c);
     let opts = OcrOptions {
         psm: PageSegMode::PsmSingleLine,
         whitelist: whitelist(kind),
@@ -482,23 +661,82 @@ fn read_text_field(
     // Bits of the box's border and specks read as punctuation-only words.
     t.words
         .retain(|w| w.text.chars().any(char::is_alphanumeric) || w.text.contains('@'));
+    // A speck or a bit of border after the text reads as a short unsure
+    // "o", "oo", "0" at the end.
+    while t.words.len() > 1
+        && t.words.last().is_some_and(|w| {
+            w.conf < 0.7
+                && w.text.chars().count() <= 2
+                && w.text.chars().all(|c| "oO0.-_'".contains(c))
+        })
+    {
+        t.words.pop();
+    }
     let raw = t
         .words
         .iter()
         .map(|w| w.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let value = normalize(kind, &repair(kind, &raw));
+    let mut value = normalize(kind, &repair(kind, &raw));
     let mut conf = t.confidence;
+    // A digit field that does not have its shape: the English model, then
+    // the raw-line mode, may read it better.
+    let digits = matches!(
+        kind,
+        FieldKind::Date | FieldKind::Postcode | FieldKind::Phone | FieldKind::Nir
+    );
+    let shaped = |v: &Option<FieldValue>| matches!(v, Some(FieldValue::Text(s)) if fits(kind, s));
+    if digits && !shaped(&value) {
+        for (lang, psm) in [
+            (ocr::Lang::Eng, PageSegMode::PsmSingleLine),
+            (ocr::Lang::Fra, PageSegMode::PsmRawLine),
+        ] {
+            let o = OcrOptions { lang, psm, ..opts };
+            let t2 = ocr::read_image(&c, &o)?;
+            let raw2 = t2
+                .words
+                .iter()
+                .filter(|w| w.text.chars().any(char::is_alphanumeric))
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let v2 = normalize(kind, &repair(kind, &raw2));
+            if shaped(&v2) {
+                value = v2;
+                conf = t2.confidence.min(0.55);
+                break;
+            }
+        }
+    }
+    // What the field's own rules allow to mend; never trusted.
+    let mended = match (&value, kind) {
+        (Some(FieldValue::Text(v)), FieldKind::Nir) if !fits(kind, v) => mend_nir(v),
+        (Some(FieldValue::Text(_)), FieldKind::Date) => {
+            let r = repair(kind, &raw);
+            year_prior(&r).and_then(|r| match normalize(kind, &r) {
+                Some(FieldValue::Text(v)) if fits(kind, &v) => Some(v),
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    if let Some(m) = mended {
+        value = Some(FieldValue::Text(m));
+        conf = conf.min(0.5);
+    }
     if let Some(FieldValue::Text(v)) = &value {
         if !fits(kind, v) {
             conf *= 0.5;
         }
     }
-    Ok(FieldReading {
-        value,
-        confidence: conf,
-    })
+    Ok((
+        FieldReading {
+            value,
+            confidence: conf,
+        },
+        Some(stats),
+    ))
 }
 
 #[cfg(test)]
@@ -519,6 +757,26 @@ mod tests {
         assert!((found_b - b).abs() < 0.01);
         let (a2, b2) = refine(&template, &seen, a * 1.005, b, 4.0);
         assert!((a2 - a).abs() < 0.01 && (b2 - b).abs() < 0.5, "{a2} {b2}");
+    }
+
+    #[test]
+    fn years_and_nir_keys_mend_what_they_can() {
+        assert_eq!(year_prior("24/05/1162").as_deref(), Some("24/05/1962"));
+        assert_eq!(year_prior("24/05/2124").as_deref(), Some("24/05/2024"));
+        assert_eq!(year_prior("24/05/1962"), None);
+        assert_eq!(year_prior("02/07/20241").as_deref(), Some("02/07/2024"));
+        // 2 84 99 99 122 693 42 with its last-but-two digit dropped.
+        assert_eq!(mend_nir("28499991226942").as_deref(), None);
+        let good = "284999912269342";
+        let dropped: String = good
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| *i != 9)
+            .map(|x| x.1)
+            .collect();
+        if let Some(m) = mend_nir(&dropped) {
+            assert_eq!(m, good);
+        }
     }
 
     #[test]

@@ -39,6 +39,19 @@ impl Frame {
         let (s, c) = self.skew_deg.to_radians().sin_cos();
         (cx + c * du - s * dv, cy + s * du + c * dv)
     }
+
+    /// Upright point of scan pixel `(x, y)`: the inverse of [`Frame::map`].
+    pub fn unmap(&self, x: f32, y: f32) -> (f32, f32) {
+        let (cx, cy) = (self.w / 2.0, self.h / 2.0);
+        let (dx, dy) = (x - cx, y - cy);
+        let (s, c) = self.skew_deg.to_radians().sin_cos();
+        let (mut du, mut dv) = (c * dx + s * dy, -s * dx + c * dy);
+        if self.flipped {
+            du = -du;
+            dv = -dv;
+        }
+        (cx + du, cy + dv)
+    }
 }
 
 /// An upright crop `[u0, u1) × [v0, v1)` (upright pixels of `src`), resampled
@@ -198,6 +211,61 @@ pub fn flatten(img: &GrayImage, block: u32) -> GrayImage {
     out
 }
 
+/// Background flattening by each tile's own paper level (its 90th
+/// percentile), interpolated between tile centres: unlike [`flatten`], a
+/// dark card's background stays paper right up to its edges (the text on
+/// it survives), at the price of greying solid areas.
+pub fn flatten_local(img: &GrayImage, block: u32) -> GrayImage {
+    let block = block.max(4);
+    let (w, h) = (img.width(), img.height());
+    let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
+    let raw = img.as_raw();
+    let mut tile = vec![255f32; (bw * bh) as usize];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let mut hist = [0u32; 256];
+            let mut n = 0;
+            for y in by * block..((by + 1) * block).min(h) {
+                let row = &raw[(y * w) as usize..];
+                for &g in &row[(bx * block) as usize..((bx + 1) * block).min(w) as usize] {
+                    hist[g as usize] += 1;
+                    n += 1;
+                }
+            }
+            let mut seen = 0;
+            for (g, c) in hist.iter().enumerate().rev() {
+                seen += c;
+                if seen * 10 >= n {
+                    tile[(by * bw + bx) as usize] = g as f32;
+                    break;
+                }
+            }
+        }
+    }
+    let level = |tx: f32, ty: f32| -> f32 {
+        let tx = tx.clamp(0.0, (bw - 1) as f32);
+        let ty = ty.clamp(0.0, (bh - 1) as f32);
+        let (x0, y0) = (tx.floor() as u32, ty.floor() as u32);
+        let (x1, y1) = ((x0 + 1).min(bw - 1), (y0 + 1).min(bh - 1));
+        let (fx, fy) = (tx - x0 as f32, ty - y0 as f32);
+        let t = |x: u32, y: u32| tile[(y * bw + x) as usize];
+        (t(x0, y0) * (1.0 - fx) + t(x1, y0) * fx) * (1.0 - fy)
+            + (t(x0, y1) * (1.0 - fx) + t(x1, y1) * fx) * fy
+    };
+    let mut out = GrayImage::new(w, h);
+    for y in 0..h {
+        let ty = (y as f32 + 0.5) / block as f32 - 0.5;
+        for x in 0..w {
+            let tx = (x as f32 + 0.5) / block as f32 - 0.5;
+            let p = level(tx, ty).max(1.0);
+            let r = raw[(y * w + x) as usize] as f32 / p;
+            let v = ((r - 0.5) / 0.3).clamp(0.0, 1.0) * 255.0;
+            out.put_pixel(x, y, Luma([v as u8]));
+        }
+    }
+    out
+}
+
 /// The skew (degrees, within ±`max_deg`) that makes the ink's rows sharpest.
 pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
     let pts: Vec<(f32, f32)> = (0..h)
@@ -277,6 +345,21 @@ mod tests {
         }
         let s = find_skew(&mask, w, h, 3.0);
         assert!((s - 2.0).abs() < 0.1, "found {s}");
+    }
+
+    #[test]
+    fn unmap_inverts_map() {
+        for flipped in [false, true] {
+            let f = Frame {
+                w: 1000.0,
+                h: 1400.0,
+                skew_deg: 5.5,
+                flipped,
+            };
+            let (x, y) = f.map(123.0, 987.0);
+            let (u, v) = f.unmap(x, y);
+            assert!((u - 123.0).abs() < 0.01 && (v - 987.0).abs() < 0.01);
+        }
     }
 
     #[test]

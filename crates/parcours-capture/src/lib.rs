@@ -16,7 +16,10 @@
 pub mod error;
 pub mod form_read;
 pub mod geom;
+pub mod mrz_zone;
 pub mod ocr;
+pub mod ocrb;
+pub mod ocrb_templates;
 pub mod page;
 pub mod pages;
 pub mod proofs;
@@ -127,7 +130,16 @@ fn read_page(p: &PageImage, form: &FormTemplate, on: NaiveDate) -> Result<PageOu
         _ => {
             if a.kind == PageKind::IdProof {
                 out.id = proofs::read_id(p, a, on);
+            } else if a.kind == PageKind::Unknown {
+                // A card lying askew can defeat the page's OCR, not its MRZ.
+                if let Some(d) = proofs::read_id(p, a, on).filter(|d| d.mrz_valid) {
+                    out.id = Some(d);
+                    out.analysis.kind = PageKind::IdProof;
+                    out.analysis.has_id = true;
+                    out.analysis.proofs_not_separate = out.analysis.has_ssn;
+                }
             }
+            let a = &out.analysis;
             if a.kind == PageKind::SsnProof || a.has_ssn {
                 out.ssn = Some(proofs::read_ssn(p, a));
             }
@@ -187,6 +199,8 @@ pub fn read_envelope(
     let mut pages = Vec::with_capacity(images.len());
     let mut ids: Vec<IdDocument> = Vec::new();
     let mut seen_form_page = [false; 3];
+    let mut glyphs = BTreeMap::new();
+    let mut id_texts: Vec<String> = Vec::new();
     for (i, (p, o)) in images.into_iter().zip(outcomes).enumerate() {
         let index = i + 1;
         let a = &o.analysis;
@@ -194,6 +208,9 @@ pub fn read_envelope(
             PageKind::IdProof => reading.id_proof_pages += 1,
             PageKind::SsnProof => reading.ssn_proof_pages += 1,
             _ => {}
+        }
+        if a.kind == PageKind::IdProof {
+            id_texts.push(a.text.text.clone());
         }
         if a.kind == PageKind::IdProof && a.has_ssn {
             reading.ssn_proof_pages += 1;
@@ -203,6 +220,9 @@ pub fn read_envelope(
             if !seen_form_page[no as usize] {
                 seen_form_page[no as usize] = true;
                 for (key, f) in fields {
+                    if let Some(g) = f.glyphs {
+                        glyphs.insert(key.clone(), g);
+                    }
                     crops.insert(
                         key.clone(),
                         FieldCrop {
@@ -248,9 +268,108 @@ pub fn read_envelope(
         .find(|d| d.mrz_valid)
         .or_else(|| ids.first())
         .cloned();
+    // An old French card's issue date may be printed on a back scanned as
+    // a page of its own.
+    if let Some(d) = reading.id_document.as_mut() {
+        if d.kind == parcours_domain::DocumentKind::CniOld {
+            if let Some(e) = id_texts
+                .iter()
+                .find_map(|t| proofs::cni_old_expiry_from_text(t, d.birth_date))
+            {
+                d.expiry_date = Some(e);
+            }
+        }
+    }
+    calibrate(&mut reading, &glyphs, form, on);
     Ok(Envelope {
         pages,
         reading,
         crops,
     })
+}
+
+/// Share of neighbouring letters on one baseline under which the form was
+/// filled in by hand.
+const TYPED_ALIGNMENT: f32 = 0.8;
+
+/// Confidence of a field that nothing confirms, on a form filled in by hand.
+const HANDWRITTEN_CAP: f32 = 0.69;
+
+/// Sets the confidence of the form's text fields from what the whole
+/// envelope says: Tesseract is confidently wrong on handwriting, so on a
+/// form filled in by hand a value is trusted only when something confirms it
+/// (the NIR's key; the MRZ's birth date and names); a value read without the
+/// accents that the box shows, with a diacritic the French model puts for
+/// one it lacks, or a date after the receipt date is never trusted. This
+/// only informs the clerk's review (`FIELD_UNCERTAIN`): no value is changed
+/// here (the form reader mends what a field's own rules allow, unsure).
+fn calibrate(
+    reading: &mut CaseReading,
+    glyphs: &BTreeMap<String, form_read::GlyphStats>,
+    form: &FormTemplate,
+    received: NaiveDate,
+) {
+    use parcours_domain::form::{FieldKind, FieldValue};
+    use parcours_domain::values::fold_for_mrz;
+    let (pairs, aligned) = glyphs
+        .values()
+        .fold((0, 0), |a, g| (a.0 + g.pairs, a.1 + g.aligned));
+    let handwritten = pairs >= 8 && (aligned as f32) < TYPED_ALIGNMENT * pairs as f32;
+    let id = reading.id_document.clone().filter(|d| d.mrz_valid);
+    for f in &form.fields {
+        let Some(g) = glyphs.get(&f.key) else {
+            continue;
+        };
+        let Some(r) = reading.fields.get_mut(&f.key) else {
+            continue;
+        };
+        let Some(FieldValue::Text(v)) = &r.value else {
+            continue;
+        };
+        let names_agree = |mrz: &str| {
+            let (a, b) = (fold_for_mrz(v), fold_for_mrz(mrz));
+            !a.is_empty() && a == b
+        };
+        let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.as_deref());
+        let confirmed = match (f.key.as_str(), f.kind) {
+            // The key passes by chance once in 97: only a confident reading
+            // (not one mended or read again to pass it) is confirmed by it.
+            (_, FieldKind::Nir) => {
+                parcours_domain::nir::parse(v).is_ok()
+                    && (r.confidence >= 0.6 || ssn_nir == Some(v))
+            }
+            // Handwritten accents are often lost and the MRZ has none.
+            ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
+            ("birth_date", _) => id.as_ref().is_some_and(|d| {
+                d.birth_date.is_some()
+                    && NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() == d.birth_date
+            }),
+            ("last_name" | "birth_name", _) => id.as_ref().is_some_and(|d| names_agree(&d.surname)),
+            ("first_names", _) => id
+                .as_ref()
+                .is_some_and(|d| names_agree(&d.given_names.join(" "))),
+            _ => false,
+        };
+        let mut conf = r.confidence;
+        if confirmed {
+            conf = conf.max(0.9);
+        } else if handwritten {
+            conf = conf.min(HANDWRITTEN_CAP);
+        }
+        if matches!(f.kind, FieldKind::Name | FieldKind::Names | FieldKind::Text)
+            && (g.marks > form_read::expected_marks(v)
+                // What the French model reads for the diacritics it lacks
+                // (ń, ã, û on a blurred scan).
+                || v.contains(['ñ', 'Ñ', 'ä', 'Ä', 'ö', 'Ö', 'ü', 'Ü']))
+        {
+            conf = conf.min(0.5);
+        }
+        // A birth or signature date after the envelope came is misread.
+        if f.kind == FieldKind::Date
+            && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok_and(|d| d > received)
+        {
+            conf = conf.min(0.5);
+        }
+        r.confidence = conf;
+    }
 }

@@ -64,6 +64,17 @@ fn text_score(t: &OcrText) -> f32 {
         .map(|w| w.conf)
         .sum::<f32>()
         + mrz_lines(&t.text) as f32 * 5.0
+        - reversed_mrz_lines(&t.text) as f32 * 5.0
+}
+
+/// Lines that look like an MRZ read upside down (`>` for the filler).
+fn reversed_mrz_lines(text: &str) -> usize {
+    text.lines()
+        .filter(|l| {
+            let s: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            s.len() >= 20 && s.contains(">>>")
+        })
+        .count()
 }
 
 /// Lines that look like an MRZ line (long, `<`-rich).
@@ -134,6 +145,48 @@ pub fn id_signal(text: &str) -> bool {
         ]
         .iter()
         .any(|k| f.contains(k))
+        || card_words(&f) >= 2
+        || f.contains("REPUBLIQUE FRANCAISE")
+            && [
+                "CARD",
+                "SEJOUR",
+                "PERMIT",
+                "DOCUMENT",
+                "PRENOM",
+                "SIGNATURE",
+                "ADRESSE",
+                "NAISS",
+                "NATIONAL",
+                "SURNAME",
+                "SEXE",
+            ]
+            .iter()
+            .any(|k| f.contains(k))
+}
+
+/// How many of an identity document's bilingual labels a (folded) text
+/// shows: the small print of a card reads poorly, its labels often do.
+fn card_words(f: &str) -> usize {
+    [
+        "SURNAME",
+        "GIVEN NAME",
+        "DATE OF BIRTH",
+        "PLACE OF BIRTH",
+        "DATE OF ISSUE",
+        "NATIONALIT",
+        "EXPIR",
+        "DOCUMENT NO",
+        "REPUBLIQUE FRANCAISE",
+        "IDENTITY",
+        "HOLDER",
+        "AUTHORITY",
+        "VALABLE JUSQU",
+        "DELIVREE LE",
+        "PREFECTURE",
+    ]
+    .iter()
+    .filter(|k| f.contains(*k))
+    .count()
 }
 
 /// Whether the text shows a social-security proof.
@@ -192,7 +245,18 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
     else {
         return Ok(blank);
     };
-    frame.skew_deg = geom::find_skew(&mask, sw, sh, 3.5);
+    // Skew from the content only: a dark border where the page did not
+    // cover the glass is a long straight edge that would win. Up to 7.5°:
+    // cards lie on the glass turned by their own few degrees.
+    let mut inner_mask = mask.clone();
+    for y in 0..sh {
+        for x in 0..sw {
+            if x < margin || y < margin || x + margin >= sw || y + margin >= sh {
+                inner_mask[(y * sw + x) as usize] = false;
+            }
+        }
+    }
+    frame.skew_deg = geom::find_skew(&inner_mask, sw, sh, 7.5);
 
     // Working image at ~150 dpi.
     let work_k = ((dpi / 150.0).round() as u32).max(1);
@@ -214,7 +278,7 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         pad: 0,
         ..OcrOptions::default()
     };
-    let read = |flipped: bool, whole: bool| -> Result<OcrText, String> {
+    let read_as = |flipped: bool, whole: bool, flat: bool| -> Result<OcrText, String> {
         let wf = Frame {
             w: ww,
             h: wh,
@@ -232,7 +296,11 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
             (y0 + band).min(y1 + pad)
         };
         let img = geom::warp(&work, &wf, x0 - pad, y0 - pad, x1 + pad, bottom, 1.0);
-        let img = geom::flatten(&img, (wdpi / 25.4 * 5.0) as u32);
+        let img = if flat {
+            geom::flatten(&img, (wdpi / 25.4 * 5.0) as u32)
+        } else {
+            geom::flatten_local(&img, (wdpi / 25.4 * 4.0) as u32)
+        };
         let mut t = ocr::read_image(&img, &opts)?;
         // Back to upright working coordinates.
         for w in &mut t.words {
@@ -241,12 +309,15 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         }
         Ok(t)
     };
+    let read = |flipped: bool, whole: bool| read_as(flipped, whole, true);
 
     let up = read(false, false)?;
     let mut flipped = false;
     let mut text = up;
     let mut form = form_page(&text.text);
-    let good = |t: &OcrText| text_score(t) >= 6.0 && t.confidence >= 0.7;
+    let good = |t: &OcrText| {
+        text_score(t) >= 6.0 && t.confidence >= 0.7 && reversed_mrz_lines(&t.text) == 0
+    };
     if form.is_none() && !good(&text) {
         let down = read(true, false)?;
         if let Some(p) = form_page(&down.text) {
@@ -281,11 +352,27 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         return Ok(out);
     }
     // Not a form: read the whole content once, the right way up.
-    let whole = if by1 - by0 + pad > band {
+    let mut whole = if by1 - by0 + pad > band {
         read(flipped, true)?
     } else {
         text
     };
+    // Flattening can leave blocks of a dark card that hide its text from
+    // Tesseract's layout analysis: read a page that gave next to nothing
+    // again, flattened tile by tile, both ways up.
+    let nothing =
+        |t: &OcrText| !notice_signal(&t.text) && !id_signal(&t.text) && !ssn_signal(&t.text);
+    if whole.words.iter().filter(|w| w.conf >= 0.5).count() < 4 || nothing(&whole) {
+        for fl in [flipped, !flipped] {
+            let t = read_as(fl, true, false)?;
+            if text_score(&t) > text_score(&whole) + 1.0 {
+                whole = t;
+                flipped = fl;
+            }
+        }
+        out.rotation = if flipped { 180 } else { 0 };
+        out.frame.flipped = flipped;
+    }
     let notice = notice_signal(&whole.text) && mrz_lines(&whole.text) == 0;
     out.has_id = !notice && id_signal(&whole.text);
     out.has_ssn = !notice && ssn_signal(&whole.text);

@@ -9,7 +9,7 @@
 //! without a scanned image, CCITT and JPEG 2000 images inside PDFs, the text
 //! layer and AcroForm values of PDFs (the envelope is paper, scanned).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read as _};
 use std::path::Path;
 
 use image::{GrayImage, ImageReader, Limits};
@@ -24,6 +24,8 @@ pub const MAX_SIDE: u64 = 15_000;
 pub const MAX_DECODED_BYTES: u64 = 200 * 1024 * 1024;
 /// Resolution assumed when neither the file nor the page size tells it.
 pub const DEFAULT_DPI: f32 = 200.0;
+/// Largest file read (a device such as `/dev/zero` would never end).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One page image of an input file.
 #[derive(Debug, Clone)]
@@ -48,10 +50,20 @@ pub fn load_pages(path: &Path) -> Result<Vec<PageImage>, CaptureError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let bytes = std::fs::read(path).map_err(|e| CaptureError::Unreadable {
+    let unreadable = |detail: String| CaptureError::Unreadable {
         file: file.clone(),
-        detail: e.to_string(),
-    })?;
+        detail,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(unreadable(format!(
+            "plus de {} Mo : ce n'est pas le fichier d'un scanner",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
     load_pages_from_bytes(&file, &bytes)
 }
 

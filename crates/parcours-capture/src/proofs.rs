@@ -1,10 +1,10 @@
 //! Proofs (SPEC §3): the MRZ of an identity document and the NIR of a
 //! social-security proof.
 //!
-//! The MRZ band is found from the lines of the page's classification OCR
-//! that look like an MRZ, then read again at full resolution with the
-//! English model restricted to the MRZ alphabet; `parcours_domain::mrz::read`
-//! repairs what the check digits allow.
+//! The MRZ is located, deskewed and read line by line by
+//! [`crate::mrz_zone`] (OCR-B templates, Tesseract as the alternative);
+//! the old reading of the whole band as one block is the last resort.
+//! `parcours_domain::mrz::read` repairs what the check digits allow.
 
 use chrono::{Datelike, Months, NaiveDate};
 use parcours_domain::checks::{IdDocument, SsnProof};
@@ -165,9 +165,38 @@ fn mrz_band(t: &OcrText) -> Option<Rect> {
     })
 }
 
-/// Reads the identity document of a page: its MRZ, with the old French card's
-/// printed issue date when readable.
+/// Reads the identity document of a page: its MRZ (see [`crate::mrz_zone`];
+/// the whole band read as a block when the zone's lines fail), with the old
+/// French card's printed issue date when readable.
 pub fn read_id(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<IdDocument> {
+    let zone = crate::mrz_zone::read(page, a, on);
+    let reading = if zone.as_ref().is_some_and(|r| r.valid) {
+        zone
+    } else {
+        match (zone, read_band_block(page, a, on)) {
+            (Some(z), Some(b)) => Some(if rank(&b) > rank(&z) { b } else { z }),
+            (z, b) => z.or(b),
+        }
+    };
+    let reading = reading?;
+    let m = reading.mrz.as_ref()?;
+    let mut doc = IdDocument::from_mrz(m, reading.valid);
+    if m.kind == DocumentKind::CniOld {
+        if let Some(issued) = printed_issue_date(&a.text.text) {
+            if let Some(e) = cni_old_expiry_from_issue(issued, m.birth_date) {
+                doc.expiry_date = Some(e);
+            }
+        }
+    }
+    Some(doc)
+}
+
+fn rank(r: &mrz::MrzReading) -> (bool, bool, i64) {
+    (r.valid, r.mrz.is_some(), -(r.errors.len() as i64))
+}
+
+/// The MRZ band read as one block (psm 6, then 3).
+fn read_band_block(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<mrz::MrzReading> {
     let band = mrz_band(&a.text)?;
     let k = a.work_k as f32;
     let mm = page.dpi / 25.4;
@@ -221,52 +250,20 @@ pub fn read_id(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<IdDo
             break;
         }
     }
-    let (reading, _) = best?;
-    let m = reading.mrz.as_ref()?;
-    let mut doc = IdDocument::from_mrz(m, reading.valid);
-    if m.kind == DocumentKind::CniOld {
-        if let Some(issued) = printed_issue_date(&a.text.text) {
-            if let Some(e) = cni_old_expiry_from_issue(issued, m.birth_date) {
-                doc.expiry_date = Some(e);
-            }
-        }
-    }
-    Some(doc)
+    best.map(|b| b.0)
 }
-
 /// Whether a line read with the MRZ whitelist is MRZ rather than the card's
 /// printed text: filler present, or a code/number line.
 fn looks_mrz(l: &str) -> bool {
     l.contains("<<") || l.chars().filter(char::is_ascii_digit).count() >= 10
 }
 
-/// OCR reads runs of `<` filler partly as `K` or `X`: in a run of `<`, `K`
-/// and `X` of length 3 or more holding a `<` (or 5+ long), every character
-/// becomes `<`, except a first `K`/`X` right after a letter (`ERIK<<`).
-pub fn fix_fillers(line: &str) -> String {
-    let c: Vec<char> = line.chars().collect();
-    let mut out = c.clone();
-    let mut i = 0;
-    while i < c.len() {
-        if !matches!(c[i], '<' | 'K' | 'X') {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < c.len() && matches!(c[i], '<' | 'K' | 'X') {
-            i += 1;
-        }
-        let run = &c[start..i];
-        if run.len() >= 3 && (run.contains(&'<') || run.len() >= 5) {
-            let keep_first = run[0] != '<' && start > 0 && c[start - 1].is_ascii_uppercase();
-            for (j, o) in out[start..i].iter_mut().enumerate() {
-                if !(j == 0 && keep_first) {
-                    *o = '<';
-                }
-            }
-        }
-    }
-    out.into_iter().collect()
+pub use crate::mrz_zone::fix_fillers;
+
+/// The expiry of an old French ID card from the issue date printed on its
+/// back (`délivrée le`), when `text` shows it (the back may be on its own page).
+pub fn cni_old_expiry_from_text(text: &str, birth: Option<NaiveDate>) -> Option<NaiveDate> {
+    cni_old_expiry_from_issue(printed_issue_date(text)?, birth)
 }
 
 /// `délivrée le : DD.MM.YYYY` (or with `/`) on an old French ID card.
@@ -315,15 +312,6 @@ mod tests {
             Some(15)
         );
         assert_eq!(find_nir("rien"), None);
-    }
-
-    #[test]
-    fn filler_runs_read_as_k_are_fixed() {
-        assert_eq!(
-            fix_fillers("IDFRABODIN<<<<<<<<<<K<<<K<<<<<244258"),
-            "IDFRABODIN<<<<<<<<<<<<<<<<<<<<244258"
-        );
-        assert_eq!(fix_fillers("ERIK<<JO<<KKKKKK"), "ERIK<<JO<<<<<<<<");
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! End-to-end capture on the shared sample envelopes (`../shared/samples`
-//! from the repository root): page kinds and rotations must all be right,
-//! and the fields' exact-match rate must stay above the recorded floor.
+//! from the repository root, when present) and on envelopes made by the
+//! fixture generator (always): page kinds and rotations must all be right,
+//! every MRZ but one must be read, and the fields' exact-match rate must
+//! stay above the recorded floors.
 
 mod score;
 
 use parcours_domain::form::FormTemplate;
 
-/// Field exact-match floor on the samples (measured 0.825: see NOTES.md).
-const FIELD_FLOOR: f64 = 0.75;
+/// Field exact-match floor on the samples (measured 0.844: see NOTES.md).
+const FIELD_FLOOR: f64 = 0.8;
 
 fn samples_dir() -> Option<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -40,8 +42,87 @@ fn samples_read_end_to_end() {
         "every page's rotation is found"
     );
     assert!(
+        s.mrz.0 + 1 >= s.mrz.1,
+        "MRZ read valid with the right number on {}/{} identity documents",
+        s.mrz.0,
+        s.mrz.1
+    );
+    assert!(
         s.field_rate() >= FIELD_FLOOR,
         "field exact-match rate {:.3} fell under the floor {FIELD_FLOOR}",
         s.field_rate()
     );
+}
+
+/// Runs the fixture generator (the Python of `scripts/setup.sh`).
+fn generate(dir: &std::path::Path, tier: &str, count: usize, seed: u64) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = root.join(".tools/venv/bin/python");
+    let python = if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    };
+    let out = std::process::Command::new(&python)
+        .arg(root.join("tests/fixtures/gen/generate.py"))
+        .args(["--count", &count.to_string(), "--tier", tier])
+        .args(["--seed", &seed.to_string(), "--quiet", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{python:?} runs the fixture generator: {e}"));
+    assert!(
+        out.status.success(),
+        "the fixture generator needs scripts/setup.sh's Python environment: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Fresh envelopes of both tiers (seeds no tuning looked at). Floors under
+/// what 40 + 40 envelopes measure (NOTES.md): typed 98.8 %, handwritten
+/// 73 %, wrong but sure at most 0.5 %, every MRZ read. Measured here:
+/// typed 132/132, handwritten 62/88, none wrong but sure, MRZ 9/9.
+#[test]
+fn generated_envelopes_read_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&dir.path().join("typed"), "typed", 6, 8101);
+    generate(&dir.path().join("handwritten"), "handwritten", 4, 8102);
+    let form = FormTemplate::default_v1();
+    let mut s = score::Score::default();
+    s.add_dir(&dir.path().join("typed"), &form, usize::MAX);
+    s.add_dir(&dir.path().join("handwritten"), &form, usize::MAX);
+    println!("{}", s.report());
+    for d in &s.diffs {
+        println!("  {d}");
+    }
+    assert_eq!(s.envelopes, 10);
+    // 344/344 on the 80 envelopes of NOTES.md, but 38/39 here (a dark
+    // carte Vitale on a handwritten envelope read as unknown).
+    assert!(
+        s.kinds.0 + 1 >= s.kinds.1,
+        "page kinds {}/{}",
+        s.kinds.0,
+        s.kinds.1
+    );
+    assert!(
+        s.mrz.0 + 1 >= s.mrz.1,
+        "MRZ read on {}/{} identity documents",
+        s.mrz.0,
+        s.mrz.1
+    );
+    let rate = |tier: &str| {
+        let (a, b) = s.fields[tier];
+        a as f64 / b as f64
+    };
+    assert!(rate("typed") >= 0.95, "typed fields {:.3}", rate("typed"));
+    assert!(
+        rate("handwritten") >= 0.6,
+        "handwritten fields {:.3}",
+        rate("handwritten")
+    );
+    for (tier, (wrong, all)) in &s.wrong_sure {
+        assert!(
+            *wrong as f64 <= 0.03 * *all as f64,
+            "{tier}: {wrong}/{all} fields wrong with a confidence over the threshold"
+        );
+    }
 }

@@ -13,6 +13,8 @@ pub struct Score {
     pub rotations: (usize, usize),
     /// Fields read exactly, per tier.
     pub fields: std::collections::BTreeMap<String, (usize, usize)>,
+    /// Fields read wrong with a confidence at or above [`THRESHOLD`], per tier.
+    pub wrong_sure: std::collections::BTreeMap<String, (usize, usize)>,
     /// Fields read exactly, per key.
     pub by_key: std::collections::BTreeMap<String, (usize, usize)>,
     /// MRZ read valid with the right number, of envelopes with an id document.
@@ -24,6 +26,9 @@ pub struct Score {
     /// Differences, for the log.
     pub diffs: Vec<String>,
 }
+
+/// The confidence threshold of the settings (`ocr.confidence_threshold`).
+pub const THRESHOLD: f32 = 0.7;
 
 fn same(kind: FieldKind, read: Option<&FieldValue>, truth: Option<&serde_json::Value>) -> bool {
     match (read, truth) {
@@ -118,6 +123,10 @@ impl Score {
                 .and_then(|r| r.value.as_ref());
             let t = truth["fields"].get(&f.key).and_then(|v| v.get("value"));
             let ok = same(f.kind, read, t);
+            let conf = env.reading.fields.get(&f.key).map_or(0.0, |r| r.confidence);
+            let e = self.wrong_sure.entry(tier.clone()).or_default();
+            e.1 += 1;
+            e.0 += usize::from(!ok && conf >= THRESHOLD);
             let e = self.fields.entry(tier.clone()).or_default();
             e.1 += 1;
             e.0 += usize::from(ok);
@@ -125,8 +134,10 @@ impl Score {
             e.1 += 1;
             e.0 += usize::from(ok);
             if !ok {
-                self.diffs
-                    .push(format!("{name} {}: {:?} want {:?}", f.key, read, t));
+                self.diffs.push(format!(
+                    "{name} {}: {:?} want {:?} (confidence {conf:.2})",
+                    f.key, read, t
+                ));
             }
         }
         if let Some(tid) = truth["id_document"].as_object() {
@@ -202,6 +213,14 @@ impl Score {
         );
         for (tier, v) in &self.fields {
             s += &format!("fields exact, {tier}: {}/{} ({:.1} %)\n", v.0, v.1, pct(*v));
+            if let Some(w) = self.wrong_sure.get(tier) {
+                s += &format!(
+                    "  wrong with confidence >= {THRESHOLD}, {tier}: {}/{} ({:.1} %)\n",
+                    w.0,
+                    w.1,
+                    pct(*w)
+                );
+            }
         }
         for (key, v) in &self.by_key {
             s += &format!("  {key:<22} {:>5.1} %\n", pct(*v));
