@@ -26,8 +26,7 @@ pub mod proofs;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use parcours_domain::checks::{CaseReading, FieldReading, IdDocument, SsnProof};
@@ -148,6 +147,77 @@ fn read_page(p: &PageImage, form: &FormTemplate, on: NaiveDate) -> Result<PageOu
     Ok(out)
 }
 
+/// A page to read and where to send what was read.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The page readers: [`THREADS`] threads that live as long as the program,
+/// so that each starts its Tesseract engines once (they are per thread, see
+/// `ocr`) rather than once per envelope, and none is torn down while
+/// another reads. Envelopes read at the same time share them.
+fn readers() -> &'static Mutex<mpsc::Sender<Job>> {
+    static READERS: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    READERS.get_or_init(|| {
+        let (send, receive) = mpsc::channel::<Job>();
+        let receive = Arc::new(Mutex::new(receive));
+        for n in 0..THREADS {
+            let receive = Arc::clone(&receive);
+            // Without threads (none could start), pages are read by the caller.
+            let _ = std::thread::Builder::new()
+                .name(format!("page-reader-{n}"))
+                .spawn(move || loop {
+                    let job = match receive.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+        }
+        Mutex::new(send)
+    })
+}
+
+/// Reads every page on the page readers; the pages come back in order with
+/// what was read on each.
+#[allow(clippy::type_complexity)]
+fn read_pages(
+    images: Vec<PageImage>,
+    form: &FormTemplate,
+    on: NaiveDate,
+) -> (Vec<PageImage>, Vec<Option<Result<PageOutcome, String>>>) {
+    let n = images.len();
+    let form = Arc::new(form.clone());
+    let (done, finished) = mpsc::channel();
+    let mut kept: Vec<Option<PageImage>> = (0..n).map(|_| None).collect();
+    let readers = readers().lock().map(|s| s.clone());
+    for (i, p) in images.into_iter().enumerate() {
+        let (done, form) = (done.clone(), Arc::clone(&form));
+        let job: Job = Box::new(move || {
+            let r =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_page(&p, &form, on)))
+                    .unwrap_or_else(|_| Err("erreur interne".to_string()));
+            let _ = done.send((i, p, r));
+        });
+        match &readers {
+            Ok(r) => {
+                if let Err(mpsc::SendError(job)) = r.send(job) {
+                    job();
+                }
+            }
+            Err(_) => job(),
+        }
+    }
+    drop(done);
+    let mut results: Vec<Option<Result<PageOutcome, String>>> = (0..n).map(|_| None).collect();
+    for (i, p, r) in finished {
+        kept[i] = Some(p);
+        results[i] = Some(r);
+    }
+    (kept.into_iter().flatten().collect(), results)
+}
+
 /// Reads one envelope: the pages of `files` in order, their kinds, the
 /// form's fields (a field whose form page is absent has no value), the
 /// identity document's MRZ and the social-security proof. `on` is the
@@ -164,25 +234,7 @@ pub fn read_envelope(
     for f in files {
         images.extend(load_pages(f)?);
     }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<PageOutcome, String>>>> =
-        Mutex::new((0..images.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..THREADS.min(images.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(p) = images.get(i) else { break };
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    read_page(p, form, on)
-                }))
-                .unwrap_or_else(|_| Err("erreur interne".to_string()));
-                if let Ok(mut all) = results.lock() {
-                    all[i] = Some(r);
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_default();
+    let (images, results) = read_pages(images, form, on);
 
     let mut outcomes = Vec::with_capacity(images.len());
     for (p, r) in images.iter().zip(results) {
