@@ -91,9 +91,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<u8> {
 
 const SCAN_EXTENSIONS: [&str; 6] = ["pdf", "jpg", "jpeg", "png", "tif", "tiff"];
 
-/// Files of `dir` ready to take: a scan extension, not written to for 2 s.
-fn ready_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The files of `dir` with a scan extension that the scanner has finished
+/// writing (unchanged for 2 s), and how many are still being written.
+fn ready_files(dir: &Path) -> Result<(Vec<PathBuf>, usize)> {
     let mut out = Vec::new();
+    let mut writing = 0;
     for e in
         std::fs::read_dir(dir).with_context(|| format!("lecture du dossier {}", dir.display()))?
     {
@@ -114,10 +116,12 @@ fn ready_files(dir: &Path) -> Result<Vec<PathBuf>> {
             .unwrap_or(false);
         if settled {
             out.push(path);
+        } else {
+            writing += 1;
         }
     }
     out.sort();
-    Ok(out)
+    Ok((out, writing))
 }
 
 /// Moves `file` into `dir/sub/`, keeping its name (numbered if taken).
@@ -149,7 +153,8 @@ fn watch(
     );
     let (mut done, mut rejected) = (0usize, 0usize);
     loop {
-        for file in ready_files(dir)? {
+        let (ready, writing) = ready_files(dir)?;
+        for file in ready {
             let name = file
                 .file_name()
                 .unwrap_or_default()
@@ -187,7 +192,9 @@ fn watch(
                 }
             }
         }
-        if once {
+        // Once: every file there when it started, the last ones included
+        // once the scanner has finished writing them.
+        if once && writing == 0 {
             break;
         }
         std::thread::sleep(Duration::from_secs(1));
