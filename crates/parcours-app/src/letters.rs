@@ -329,7 +329,6 @@ fn with_outbox<T>(
 
 /// What every letter of one operation shares.
 struct Press<'a> {
-    scans_dir: &'a Path,
     layout: LetterLayout,
     templates: &'a Templates,
     date: NaiveDate,
@@ -422,31 +421,33 @@ impl Press<'_> {
         )?;
         Ok(())
     }
+}
 
-    /// Keeps and records an ordinary letter (complement, rejection).
-    fn ordinary(
-        &self,
-        tx: &Connection,
-        case_id: i64,
-        kind: LetterKind,
-        pdf_bytes: &[u8],
-    ) -> Result<()> {
-        let sha = scans::store(self.scans_dir, pdf_bytes, "pdf")?;
-        letters::insert(
-            tx,
-            &NewLetter {
-                case_id,
-                kind,
-                s10: None,
-                batch_id: None,
-                activation_hash: None,
-                pdf_sha: Some(&sha),
-                at: self.at,
-                by: &self.actor.name,
-            },
-        )?;
-        Ok(())
-    }
+/// Keeps and records an ordinary letter (complement, rejection).
+fn keep_ordinary(
+    tx: &Connection,
+    scans_dir: &Path,
+    case_id: i64,
+    kind: LetterKind,
+    pdf_bytes: &[u8],
+    actor: &Actor,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let sha = scans::store(scans_dir, pdf_bytes, "pdf")?;
+    letters::insert(
+        tx,
+        &NewLetter {
+            case_id,
+            kind,
+            s10: None,
+            batch_id: None,
+            activation_hash: None,
+            pdf_sha: Some(&sha),
+            at,
+            by: &actor.name,
+        },
+    )?;
+    Ok(())
 }
 
 fn letter_file(out_dir: &Path, reference: &str, s10: &str) -> PathBuf {
@@ -540,7 +541,6 @@ pub fn print_batch(
     let scans_dir = db.scans_dir();
     let plan = db.read(plan)?;
     let press = Press {
-        scans_dir: &scans_dir,
         layout: layout(&plan.settings),
         templates,
         date: today,
@@ -795,7 +795,6 @@ pub fn reprint(
         letters::void(tx, old.id, &actor.name, at)?;
         let s10 = range.take(tx)?;
         let press = Press {
-            scans_dir: &scans_dir,
             layout,
             templates,
             date: today,
@@ -919,15 +918,15 @@ pub fn complement_letter(
         };
         let bytes =
             pdf::complement_letter(&letter, &layout(&settings), templates).map_err(letter_error)?;
-        Press {
-            scans_dir: &scans_dir,
-            layout: layout(&settings),
-            templates,
-            date: today,
+        keep_ordinary(
+            tx,
+            &scans_dir,
+            id,
+            LetterKind::Complement,
+            &bytes,
             actor,
             at,
-        }
-        .ordinary(tx, id, LetterKind::Complement, &bytes)?;
+        )?;
         let file = outbox.add(
             ordinary_file(out_dir, &case.reference, LetterKind::Complement),
             bytes,
@@ -1003,15 +1002,7 @@ pub fn rejection_letter(
         };
         let bytes =
             pdf::rejection_letter(&letter, &layout(&settings), templates).map_err(letter_error)?;
-        Press {
-            scans_dir: &scans_dir,
-            layout: layout(&settings),
-            templates,
-            date: today,
-            actor,
-            at,
-        }
-        .ordinary(tx, id, LetterKind::Rejection, &bytes)?;
+        keep_ordinary(tx, &scans_dir, id, LetterKind::Rejection, &bytes, actor, at)?;
         move_case(
             tx,
             id,
