@@ -42,6 +42,15 @@ pub enum CaptureError {
         /// File name.
         file: String,
     },
+    /// A PDF page has no scanned image and is not a page of the form filled
+    /// in on the computer (no text, or text that is not the form's).
+    #[error("{file}, page {page} : page sans image numérisée, qui n'est pas le formulaire rempli à l'ordinateur ; numérisez cette page sur papier")]
+    PageWithoutScan {
+        /// File name.
+        file: String,
+        /// 1-based page within the file.
+        page: usize,
+    },
     /// The image is larger than the limits; it is refused before decoding.
     #[error("{file}, page {page} : image trop grande ({width} × {height} pixels) ; numérisez entre 150 et 300 dpi")]
     ImageTooLarge {

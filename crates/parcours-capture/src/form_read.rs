@@ -19,6 +19,7 @@ use parcours_domain::form::{normalize, FieldKind, FieldSpec, FieldValue, FormTem
 use parcours_domain::{nir, values};
 
 use crate::geom::{self, Frame};
+use crate::hand_digits;
 use crate::ocr::{self, OcrOptions, PageSegMode};
 use crate::page::PageAnalysis;
 use crate::pages::PageImage;
@@ -54,7 +55,7 @@ pub struct FieldRead {
 }
 
 /// What the shapes of a text answer's ink say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlyphStats {
     /// Pairs of neighbouring letters.
     pub pairs: usize,
@@ -63,6 +64,9 @@ pub struct GlyphStats {
     pub aligned: usize,
     /// Small marks above the letters (accents, dots, apostrophes).
     pub marks: usize,
+    /// A digit field as the glyph reader of handwritten digits reads it,
+    /// normalised, with that reader's margin (see `hand_digits`).
+    pub hand: Option<(String, hand_digits::HandDigits)>,
 }
 
 impl GlyphStats {
@@ -109,6 +113,7 @@ impl GlyphStats {
             pairs: main.len().saturating_sub(1),
             aligned,
             marks,
+            hand: None,
         }
     }
 }
@@ -531,7 +536,7 @@ fn mend_nir(v: &str) -> Option<String> {
 }
 
 /// Whether a normalised value has the shape its kind requires.
-fn fits(kind: FieldKind, v: &str) -> bool {
+pub(crate) fn fits(kind: FieldKind, v: &str) -> bool {
     match kind {
         FieldKind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
         FieldKind::Postcode => values::normalize_postcode(v).is_ok(),
@@ -543,6 +548,12 @@ fn fits(kind: FieldKind, v: &str) -> bool {
         }
         _ => true,
     }
+}
+
+/// Whether a value that fits its kind is also likely on this form: birth
+/// and signature dates fall in the 1900s or 2000s.
+fn plausible(kind: FieldKind, v: &str) -> bool {
+    kind != FieldKind::Date || v.starts_with("19") || v.starts_with("20")
 }
 
 /// Reads every field of `page_no` on a registered form page.
@@ -646,7 +657,15 @@ fn read_text_field(
             None,
         ));
     }
-    let stats = GlyphStats::measure(&c);
+    let mut stats = GlyphStats::measure(&c);
+    let valid = |t: &str| match normalize(kind, t) {
+        Some(FieldValue::Text(v)) => fits(kind, &v) && plausible(kind, &v),
+        _ => false,
+    };
+    stats.hand = hand_digits::read(kind, &c, valid).and_then(|h| match normalize(kind, &h.text) {
+        Some(FieldValue::Text(v)) => Some((v, h)),
+        _ => None,
+    });
     let opts = OcrOptions {
         psm: PageSegMode::PsmSingleLine,
         whitelist: whitelist(kind),

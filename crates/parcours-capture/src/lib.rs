@@ -6,6 +6,8 @@
 //! and every field of the [`FormTemplate`] is read with Tesseract
 //! ([`form_read`]); identity and social-security proofs are read
 //! ([`proofs`]). [`read_envelope`] does all of it, two pages at a time.
+//! A form filled in on the computer is read from the PDF itself: its
+//! fillable fields, or the text of its vector pages ([`pdf_fields`]).
 //!
 //! This crate only reads: it must not decide anything about a case (the
 //! checks live in `parcours_domain::checks`) nor store anything (that is
@@ -16,12 +18,14 @@
 pub mod error;
 pub mod form_read;
 pub mod geom;
+pub mod hand_digits;
 pub mod mrz_zone;
 pub mod ocr;
 pub mod ocrb;
 pub mod ocrb_templates;
 pub mod page;
 pub mod pages;
+pub mod pdf_fields;
 pub mod proofs;
 
 use std::collections::BTreeMap;
@@ -111,8 +115,39 @@ struct PageOutcome {
     ssn: Option<SsnProof>,
 }
 
-fn read_page(p: &PageImage, form: &FormTemplate, on: NaiveDate) -> Result<PageOutcome, String> {
-    let analysis = page::analyze(p)?;
+fn read_page(
+    p: &PageImage,
+    pdf: Option<&pdf_fields::PdfPage>,
+    form: &FormTemplate,
+    on: NaiveDate,
+) -> Result<PageOutcome, String> {
+    // A form page filled in on the computer: read from its text layer.
+    if let Some(d) = pdf.filter(|d| d.digital) {
+        let analysis = pdf_fields::digital_analysis(p, d);
+        let no = if analysis.kind == PageKind::FormPage2 {
+            2
+        } else {
+            1
+        };
+        let fields = pdf_fields::read_text_fields(p, d, form, no);
+        return Ok(PageOutcome {
+            analysis,
+            fields: Some((no, fields)),
+            id: None,
+            ssn: None,
+        });
+    }
+    let mut analysis = page::analyze(p)?;
+    // A scanner's OCR layer names the form page that the page's own OCR missed.
+    if let Some(no) = pdf.and_then(|d| d.form_page) {
+        if !matches!(analysis.kind, PageKind::FormPage1 | PageKind::FormPage2) {
+            analysis.kind = if no == 2 {
+                PageKind::FormPage2
+            } else {
+                PageKind::FormPage1
+            };
+        }
+    }
     let mut out = PageOutcome {
         fields: None,
         id: None,
@@ -183,7 +218,7 @@ fn readers() -> &'static Mutex<mpsc::Sender<Job>> {
 /// what was read on each.
 #[allow(clippy::type_complexity)]
 fn read_pages(
-    images: Vec<PageImage>,
+    images: Vec<(PageImage, Option<Arc<pdf_fields::PdfPage>>)>,
     form: &FormTemplate,
     on: NaiveDate,
 ) -> (Vec<PageImage>, Vec<Option<Result<PageOutcome, String>>>) {
@@ -192,12 +227,13 @@ fn read_pages(
     let (done, finished) = mpsc::channel();
     let mut kept: Vec<Option<PageImage>> = (0..n).map(|_| None).collect();
     let readers = readers().lock().map(|s| s.clone());
-    for (i, p) in images.into_iter().enumerate() {
+    for (i, (p, pdf)) in images.into_iter().enumerate() {
         let (done, form) = (done.clone(), Arc::clone(&form));
         let job: Job = Box::new(move || {
-            let r =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_page(&p, &form, on)))
-                    .unwrap_or_else(|_| Err("erreur interne".to_string()));
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                read_page(&p, pdf.as_deref(), &form, on)
+            }))
+            .unwrap_or_else(|_| Err("erreur interne".to_string()));
             let _ = done.send((i, p, r));
         });
         match &readers {
@@ -231,8 +267,11 @@ pub fn read_envelope(
         return Err(CaptureError::NoFiles);
     }
     let mut images = Vec::new();
+    let mut pdf_fields = Vec::new();
     for f in files {
-        images.extend(load_pages(f)?);
+        let loaded = pages::load_file(f, form)?;
+        images.extend(loaded.pages.into_iter().map(|p| (p.image, p.pdf)));
+        pdf_fields.extend(loaded.fields);
     }
     let (images, results) = read_pages(images, form, on);
 
@@ -308,6 +347,11 @@ pub fn read_envelope(
             ext: p.ext,
         });
     }
+    // A fillable form's values win over what its pages show (no OCR doubt).
+    for (key, r) in pdf_fields::readings(&pdf_fields, form) {
+        glyphs.remove(&key);
+        reading.fields.insert(key, r);
+    }
     // Fields of an absent form page: no value (nothing to be unsure about).
     for f in &form.fields {
         reading.fields.entry(f.key.clone()).or_insert(FieldReading {
@@ -344,17 +388,22 @@ pub fn read_envelope(
 /// filled in by hand.
 const TYPED_ALIGNMENT: f32 = 0.8;
 
+/// Margin of the glyph reader's weakest digit over its next best from which
+/// its reading is sure (every reading of seed 901 with a larger one was
+/// right).
+const HAND_MARGIN: f32 = 0.1;
+
 /// Confidence of a field that nothing confirms, on a form filled in by hand.
 const HANDWRITTEN_CAP: f32 = 0.69;
 
 /// Sets the confidence of the form's text fields from what the whole
 /// envelope says: Tesseract is confidently wrong on handwriting, so on a
 /// form filled in by hand a value is trusted only when something confirms it
-/// (the NIR's key; the MRZ's birth date and names); a value read without the
-/// accents that the box shows, with a diacritic the French model puts for
-/// one it lacks, or a date after the receipt date is never trusted. This
-/// only informs the clerk's review (`FIELD_UNCERTAIN`): no value is changed
-/// here (the form reader mends what a field's own rules allow, unsure).
+/// (the NIR's key; the MRZ's birth date and names; the glyph reader of
+/// handwritten digits, whose reading replaces Tesseract's there); a value
+/// read without the accents that the box shows, with a diacritic the French
+/// model puts for one it lacks, or a date after the receipt date is never
+/// trusted. Confidence only informs the clerk's review (`FIELD_UNCERTAIN`).
 fn calibrate(
     reading: &mut CaseReading,
     glyphs: &BTreeMap<String, form_read::GlyphStats>,
@@ -375,6 +424,27 @@ fn calibrate(
         let Some(r) = reading.fields.get_mut(&f.key) else {
             continue;
         };
+        // The glyph reader of handwritten digits: its valid reading wins
+        // over Tesseract's, and is sure when both agree or no other digit
+        // came close; one that breaks the rules stands only against a
+        // Tesseract reading that breaks them too.
+        let mut hand_sure = false;
+        if let (true, Some((hv, h))) = (handwritten, &g.hand) {
+            let tess = match &r.value {
+                Some(FieldValue::Text(t)) => Some(t.as_str()),
+                _ => None,
+            };
+            if h.valid {
+                hand_sure = tess == Some(hv.as_str()) || h.margin >= HAND_MARGIN;
+                if tess != Some(hv.as_str()) {
+                    r.value = Some(FieldValue::Text(hv.clone()));
+                    r.confidence = 0.5;
+                }
+            } else if !tess.is_some_and(|t| form_read::fits(f.kind, t)) {
+                r.value = Some(FieldValue::Text(hv.clone()));
+                r.confidence = r.confidence.min(0.5);
+            }
+        }
         let Some(FieldValue::Text(v)) = &r.value else {
             continue;
         };
@@ -383,25 +453,28 @@ fn calibrate(
             !a.is_empty() && a == b
         };
         let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.as_deref());
-        let confirmed = match (f.key.as_str(), f.kind) {
-            // The key passes by chance once in 97: only a confident reading
-            // (not one mended or read again to pass it) is confirmed by it.
-            (_, FieldKind::Nir) => {
-                parcours_domain::nir::parse(v).is_ok()
-                    && (r.confidence >= 0.6 || ssn_nir == Some(v))
-            }
-            // Handwritten accents are often lost and the MRZ has none.
-            ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
-            ("birth_date", _) => id.as_ref().is_some_and(|d| {
-                d.birth_date.is_some()
-                    && NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() == d.birth_date
-            }),
-            ("last_name" | "birth_name", _) => id.as_ref().is_some_and(|d| names_agree(&d.surname)),
-            ("first_names", _) => id
-                .as_ref()
-                .is_some_and(|d| names_agree(&d.given_names.join(" "))),
-            _ => false,
-        };
+        let confirmed = hand_sure
+            || match (f.key.as_str(), f.kind) {
+                // The key passes by chance once in 97: only a confident reading
+                // (not one mended or read again to pass it) is confirmed by it.
+                (_, FieldKind::Nir) => {
+                    parcours_domain::nir::parse(v).is_ok()
+                        && (r.confidence >= 0.6 || ssn_nir == Some(v))
+                }
+                // Handwritten accents are often lost and the MRZ has none.
+                ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
+                ("birth_date", _) => id.as_ref().is_some_and(|d| {
+                    d.birth_date.is_some()
+                        && NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() == d.birth_date
+                }),
+                ("last_name" | "birth_name", _) => {
+                    id.as_ref().is_some_and(|d| names_agree(&d.surname))
+                }
+                ("first_names", _) => id
+                    .as_ref()
+                    .is_some_and(|d| names_agree(&d.given_names.join(" "))),
+                _ => false,
+            };
         let mut conf = r.confidence;
         if confirmed {
             conf = conf.max(0.9);

@@ -5,17 +5,28 @@
 //! decoder runs under `catch_unwind`, so that a hostile or broken file gives
 //! a [`CaptureError`], never a crash.
 //!
-//! Not handled (reported as errors): PDF pages that are vector drawings
-//! without a scanned image, CCITT and JPEG 2000 images inside PDFs, the text
-//! layer and AcroForm values of PDFs (the envelope is paper, scanned).
+//! A PDF also says what its page images do not ([`crate::pdf_fields`]): its
+//! fillable form's field values, and each page's text layer. A page whose
+//! visible text is one of the form's pages (a form filled in on the
+//! computer and printed to PDF) is read from its vector content; its
+//! picture, to store and to cut the field crops from, is rendered by
+//! `pdftoppm` (poppler-utils) when it is installed, else sketched from its
+//! strokes and text positions.
+//!
+//! Not handled (reported as errors): PDF pages without a scanned image that
+//! are not a page of the form (a page with neither image nor usable text is
+//! named), CCITT and JPEG 2000 images inside PDFs.
 
-use std::io::{Cursor, Read as _};
+use std::io::{Cursor, Read as _, Write as _};
 use std::path::Path;
+use std::sync::Arc;
 
 use image::{GrayImage, ImageReader, Limits};
 use lopdf::{Document, Object, ObjectId};
+use parcours_domain::form::FormTemplate;
 
 use crate::error::CaptureError;
+use crate::pdf_fields::{self, PdfField, PdfPage};
 
 /// Largest accepted width or height, pixels (A4 at 1200 dpi is 9 921 × 14 031:
 /// the limit is on the longer side).
@@ -44,8 +55,38 @@ pub struct PageImage {
     pub ext: &'static str,
 }
 
-/// Reads every page image of a PDF, JPEG, PNG or TIFF file.
+/// Resolution at which a page read from its vector content is rendered.
+pub const RENDER_DPI: f32 = 150.0;
+
+/// One page of an input file and, for a PDF page, what the PDF says
+/// besides its image.
+#[derive(Debug, Clone)]
+pub struct LoadedPage {
+    /// The page's picture (rendered for a page read from its vector content).
+    pub image: PageImage,
+    /// The page's text layer and strokes (PDF pages only).
+    pub pdf: Option<Arc<PdfPage>>,
+}
+
+/// Everything read from one input file.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedFile {
+    /// Its pages, in order.
+    pub pages: Vec<LoadedPage>,
+    /// The fields of its fillable form (AcroForm), if it is a PDF with one.
+    pub fields: Vec<PdfField>,
+}
+
+/// Reads every page image of a PDF, JPEG, PNG or TIFF file (a PDF page
+/// filled in on the computer is rendered; see [`load_file`]).
 pub fn load_pages(path: &Path) -> Result<Vec<PageImage>, CaptureError> {
+    load_file(path, &FormTemplate::default_v1())
+        .map(|f| f.pages.into_iter().map(|p| p.image).collect())
+}
+
+/// Reads every page of a PDF, JPEG, PNG or TIFF file, and a PDF's text
+/// layers and form fields; `form` tells which vector pages are the form's.
+pub fn load_file(path: &Path, form: &FormTemplate) -> Result<LoadedFile, CaptureError> {
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -64,18 +105,35 @@ pub fn load_pages(path: &Path) -> Result<Vec<PageImage>, CaptureError> {
             MAX_FILE_BYTES >> 20
         )));
     }
-    load_pages_from_bytes(&file, &bytes)
+    load_file_from_bytes(&file, &bytes, form)
 }
 
 /// Same as [`load_pages`], from bytes already in memory; `file` names them in errors.
 pub fn load_pages_from_bytes(file: &str, bytes: &[u8]) -> Result<Vec<PageImage>, CaptureError> {
+    load_file_from_bytes(file, bytes, &FormTemplate::default_v1())
+        .map(|f| f.pages.into_iter().map(|p| p.image).collect())
+}
+
+/// Same as [`load_file`], from bytes already in memory; `file` names them in errors.
+pub fn load_file_from_bytes(
+    file: &str,
+    bytes: &[u8],
+    form: &FormTemplate,
+) -> Result<LoadedFile, CaptureError> {
     let kind = sniff(bytes).ok_or_else(|| CaptureError::NotPdfOrImage {
         file: file.to_string(),
     })?;
+    let images = |v: Vec<PageImage>| LoadedFile {
+        pages: v
+            .into_iter()
+            .map(|image| LoadedPage { image, pdf: None })
+            .collect(),
+        fields: Vec::new(),
+    };
     let run = || match kind {
-        Kind::Pdf => load_pdf(file, bytes),
-        Kind::Jpeg | Kind::Png => load_single(file, bytes, kind).map(|p| vec![p]),
-        Kind::Tiff => load_tiff(file, bytes),
+        Kind::Pdf => load_pdf(file, bytes, form),
+        Kind::Jpeg | Kind::Png => load_single(file, bytes, kind).map(|p| images(vec![p])),
+        Kind::Tiff => load_tiff(file, bytes).map(images),
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(r) => r,
@@ -352,7 +410,7 @@ fn unpack_bits(v: &[u8], w: usize, h: usize, one_is_black: bool) -> Vec<u8> {
 
 // ---------------------------------------------------------------- PDF
 
-fn load_pdf(file: &str, bytes: &[u8]) -> Result<Vec<PageImage>, CaptureError> {
+fn load_pdf(file: &str, bytes: &[u8], form: &FormTemplate) -> Result<LoadedFile, CaptureError> {
     let options = lopdf::LoadOptions {
         max_decompressed_size: Some(MAX_DECODED_BYTES as usize),
         ..Default::default()
@@ -374,16 +432,39 @@ fn load_pdf(file: &str, bytes: &[u8]) -> Result<Vec<PageImage>, CaptureError> {
             file: file.to_string(),
         });
     }
-    let mut pages = Vec::new();
+    let fields = pdf_fields::acroform_fields(&doc);
+    let mut pages: Vec<LoadedPage> = Vec::new();
+    // Pages with neither a scan nor the form's text.
+    let mut unusable = Vec::new();
     for (number, page_id) in doc.get_pages() {
         let page = number as usize;
-        let Ok(images) = doc.get_page_images(page_id) else {
+        let mut layer = pdf_fields::page_layer(&doc, page_id, MAX_DECODED_BYTES as usize);
+        layer.form_page = pdf_fields::form_page(&layer.text(true), form);
+        // Visible text that reads as a page of the form: filled in on the
+        // computer (a scanner's OCR layer is invisible), read from its
+        // content even when it holds a picture (a pasted signature).
+        layer.digital = pdf_fields::form_page(&layer.text(false), form).is_some();
+        if layer.digital {
+            let image = render_page(bytes, page, &layer);
+            pages.push(LoadedPage {
+                image: PageImage {
+                    source_file: file.to_string(),
+                    source_page: page,
+                    dpi: RENDER_DPI,
+                    encoded: encode_png(&image),
+                    ext: "png",
+                    image,
+                },
+                pdf: Some(Arc::new(layer)),
+            });
             continue;
-        };
+        }
+        let images = doc.get_page_images(page_id).unwrap_or_default();
         let Some(img) = images
             .iter()
             .max_by_key(|i| i.width.saturating_mul(i.height))
         else {
+            unusable.push(page);
             continue;
         };
         if img.width <= 0 || img.height <= 0 {
@@ -429,13 +510,17 @@ fn load_pdf(file: &str, bytes: &[u8]) -> Result<Vec<PageImage>, CaptureError> {
             .filter(|pts| *pts > 0.0)
             .map(|pts| image.width() as f32 * 72.0 / pts);
         let dpi = plausible_dpi(dpi, image.width(), image.height());
-        pages.push(PageImage {
-            source_file: file.to_string(),
-            source_page: page,
-            image,
-            dpi,
-            encoded,
-            ext,
+        let has_text = !layer.runs.is_empty();
+        pages.push(LoadedPage {
+            image: PageImage {
+                source_file: file.to_string(),
+                source_page: page,
+                image,
+                dpi,
+                encoded,
+                ext,
+            },
+            pdf: has_text.then(|| Arc::new(layer)),
         });
     }
     if pages.is_empty() {
@@ -443,7 +528,66 @@ fn load_pdf(file: &str, bytes: &[u8]) -> Result<Vec<PageImage>, CaptureError> {
             file: file.to_string(),
         });
     }
-    Ok(pages)
+    if let Some(&page) = unusable.first() {
+        return Err(CaptureError::PageWithoutScan {
+            file: file.to_string(),
+            page,
+        });
+    }
+    Ok(LoadedFile { pages, fields })
+}
+
+/// Longest wait for the renderer, seconds.
+const RENDER_TIMEOUT_S: u64 = 30;
+
+/// The picture of a page read from its vector content: rendered by
+/// `pdftoppm` at [`RENDER_DPI`], else sketched from its strokes and text.
+fn render_page(bytes: &[u8], page: usize, layer: &PdfPage) -> GrayImage {
+    pdftoppm(bytes, page).unwrap_or_else(|| pdf_fields::sketch(layer, RENDER_DPI))
+}
+
+fn pdftoppm(bytes: &[u8], page: usize) -> Option<GrayImage> {
+    use std::process::{Command, Stdio};
+    let n = page.to_string();
+    let dpi = (RENDER_DPI as u32).to_string();
+    let mut child = Command::new("pdftoppm")
+        .args(["-f", &n, "-l", &n, "-r", &dpi, "-gray", "-png", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = (&mut stdout).take(MAX_DECODED_BYTES).read_to_end(&mut out);
+        out
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(RENDER_TIMEOUT_S);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let _ = writer.join();
+    let png = reader.join().ok()?;
+    if !status?.success() || !png.starts_with(b"\x89PNG") {
+        return None;
+    }
+    decode_raster("", 1, &png, Kind::Png).ok()
 }
 
 fn as_f32(o: &Object) -> Option<f32> {

@@ -4,6 +4,7 @@
 //! every MRZ but one must be read, and the fields' exact-match rate must
 //! stay above the recorded floors.
 
+mod digital;
 mod score;
 
 use parcours_domain::form::FormTemplate;
