@@ -144,6 +144,17 @@ pub async fn page_image(
     state.page_image(&reference, index)
 }
 
+/// A small JPEG of one page of a case, for the strip of pages.
+#[tauri::command]
+#[specta::specta]
+pub async fn page_thumbnail(
+    state: State<'_, AppState>,
+    reference: String,
+    index: u32,
+) -> AppResult<PageImageDto> {
+    state.page_thumbnail(&reference, index)
+}
+
 /// The crops of the scan each field was read from.
 #[tauri::command]
 #[specta::specta]
@@ -213,6 +224,25 @@ pub async fn print_batch(
     folder: Option<String>,
 ) -> AppResult<PrintedBatchDto> {
     state.print_batch(folder.as_deref())
+}
+
+/// Opens a PDF of the letters folder in the system's PDF viewer.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_letter(state: State<'_, AppState>, file: String) -> AppResult<()> {
+    state.open_letter(&file)
+}
+
+/// Copies a PDF of the letters folder to where the clerk chose to save it;
+/// returns the path written.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_letter_copy(
+    state: State<'_, AppState>,
+    file: String,
+    dest: String,
+) -> AppResult<String> {
+    state.save_letter_copy(&file, &dest)
 }
 
 /// Records that a batch was handed to La Poste.

@@ -13,6 +13,8 @@ pub mod state;
 
 use std::path::Path;
 
+use tauri::Manager as _;
+
 /// The typed command set, shared by the app and the bindings export.
 fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
@@ -31,6 +33,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::check_s10,
         commands::check_mrz,
         commands::page_image,
+        commands::page_thumbnail,
         commands::field_crops,
         commands::folders,
         commands::scanner_files,
@@ -38,6 +41,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::correct_field,
         commands::decide,
         commands::print_batch,
+        commands::open_letter,
+        commands::save_letter_copy,
         commands::dispatch_batch,
         commands::counter_find,
         commands::counter_verify,
@@ -100,7 +105,17 @@ pub fn run() {
     };
     let builder = specta_builder();
     tauri::Builder::default()
+        // The native file chooser (intake) and save dialog (letters); the
+        // capability grants the window `open` and `save` only.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::new(path))
+        .setup(|app| {
+            // The database opens while the webview starts, not on the first
+            // screen's first call: the login screen shows sooner.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || handle.state::<state::AppState>().warm());
+            Ok(())
+        })
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!())
         .expect("error while running Parcours");

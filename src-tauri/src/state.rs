@@ -11,7 +11,8 @@ use anyhow::Context as _;
 use chrono::{Local, NaiveDateTime};
 use parcours_app::parcours_db::Db;
 use parcours_app::{
-    cases, counter, identifiers, intake, letters, reports, review, settings, users, Actor, Refusal,
+    cases, counter, identifiers, intake, letter_files, letters, reports, review, settings, users,
+    Actor, Refusal,
 };
 use parcours_domain::form::FormTemplate;
 use parcours_domain::lifecycle::Status;
@@ -69,6 +70,31 @@ fn now() -> NaiveDateTime {
     Local::now().naive_local()
 }
 
+/// The program that opens a file in the user's default application.
+#[cfg(target_os = "macos")]
+const OPENER: &str = "open";
+#[cfg(not(target_os = "macos"))]
+const OPENER: &str = "xdg-open";
+
+/// Hands `file` to the desktop's default PDF viewer, without waiting for it.
+fn open_in_viewer(file: &std::path::Path) -> AppResult<()> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(OPENER)
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            AppError::from(Refusal::Invalid(format!(
+                "aucun lecteur de PDF n'a pu être lancé ({OPENER} : {e}) : utilisez « Enregistrer sous… » puis ouvrez la copie"
+            )))
+        })?;
+    // Reaped when it ends (xdg-open returns once the viewer is started).
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
 /// One envelope to read, with everything it needs (no borrow of the state),
 /// so that it can run on a blocking thread.
 pub struct IntakeJob {
@@ -111,6 +137,9 @@ pub struct AppState {
     db: Mutex<Option<Db>>,
     session: Mutex<Option<Actor>>,
     form: FormTemplate,
+    /// Folders this window printed letters into, besides the default one:
+    /// the only places "Ouvrir" and "Enregistrer sous…" take PDFs from.
+    printed_into: Mutex<Vec<PathBuf>>,
 }
 
 impl AppState {
@@ -121,6 +150,7 @@ impl AppState {
             db: Mutex::new(None),
             session: Mutex::new(None),
             form: FormTemplate::default_v1(),
+            printed_into: Mutex::new(Vec::new()),
         }
     }
 
@@ -131,6 +161,12 @@ impl AppState {
         }
         let db = guard.as_mut().expect("opened above");
         Ok(f(db)?)
+    }
+
+    /// Opens the database ahead of the first command (at start-up, beside
+    /// the webview). A failure is left for the first command to report.
+    pub fn warm(&self) {
+        let _ = self.with_db(|_| Ok(()));
     }
 
     fn actor(&self) -> AppResult<Actor> {
@@ -217,6 +253,14 @@ impl AppState {
     pub fn page_image(&self, reference: &str, index: u32) -> AppResult<PageImageDto> {
         let actor = self.actor()?;
         let p = self.with_db(|db| cases::page_image(db, &actor, reference, i64::from(index)))?;
+        Ok(p.into())
+    }
+
+    /// A small JPEG of one page of a case (`cases::page_thumbnail`).
+    pub fn page_thumbnail(&self, reference: &str, index: u32) -> AppResult<PageImageDto> {
+        let actor = self.actor()?;
+        let p =
+            self.with_db(|db| cases::page_thumbnail(db, &actor, reference, i64::from(index)))?;
         Ok(p.into())
     }
 
@@ -390,7 +434,58 @@ impl AppState {
             let at = now();
             letters::print_batch(db, &actor, &dir, &templates, at.date(), at)
         })?;
+        let mut into = self.printed_into.lock().unwrap_or_else(|p| p.into_inner());
+        if !into.contains(&dir) {
+            into.push(dir.clone());
+        }
         Ok(PrintedBatchDto::new(batch, &dir))
+    }
+
+    /// Where letters' PDFs may be opened or copied from: the default
+    /// letters folder and the folders this window printed into.
+    fn letters_folders(&self) -> Vec<PathBuf> {
+        let mut all = vec![PathBuf::from(self.folders().letters)];
+        all.extend(
+            self.printed_into
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned(),
+        );
+        all
+    }
+
+    /// Opens a PDF of the letters folders in the system's viewer
+    /// (`letter_files::open_pdf` checks the role and the folder, and audits).
+    pub fn open_letter(&self, file: &str) -> AppResult<()> {
+        let actor = self.actor()?;
+        let folders = self.letters_folders();
+        let real = self.with_db(|db| {
+            letter_files::open_pdf(db, &actor, &folders, std::path::Path::new(file), now())
+        })?;
+        open_in_viewer(&real)
+    }
+
+    /// Copies a PDF of the letters folders to `dest`, chosen by the clerk in
+    /// the save dialog (`letter_files::save_pdf_copy`); returns the path written.
+    pub fn save_letter_copy(&self, file: &str, dest: &str) -> AppResult<String> {
+        let actor = self.actor()?;
+        let folders = self.letters_folders();
+        let dest = dest.trim();
+        if dest.is_empty() {
+            return Err(Refusal::Invalid("indiquez où enregistrer la copie".into()).into());
+        }
+        let written = self.with_db(|db| {
+            letter_files::save_pdf_copy(
+                db,
+                &actor,
+                &folders,
+                std::path::Path::new(file),
+                std::path::Path::new(dest),
+                now(),
+            )
+        })?;
+        Ok(written.display().to_string())
     }
 
     /// Prints the demande de complément of an incomplete case, or the
@@ -613,6 +708,48 @@ mod tests {
         assert_eq!(page.counts.len(), 11);
         assert_eq!(s.settings_get().unwrap_err().code, "FORBIDDEN");
         assert_eq!(s.show_case("PA-2026-000001").unwrap_err().code, "NOT_FOUND");
+    }
+
+    #[test]
+    fn letters_are_copied_only_from_the_letters_folder() {
+        let (d, s) = state();
+        s.create_first_admin("admin", "motdepasse-admin").unwrap();
+        s.add_user("alice", RoleDto::Clerk, "motdepasse-alice")
+            .unwrap();
+        let letters = PathBuf::from(s.folders().letters);
+        std::fs::create_dir_all(&letters).unwrap();
+        let lot = letters.join("lot-1.pdf");
+        std::fs::write(&lot, b"%PDF lot").unwrap();
+        let lot = lot.display().to_string();
+        let dest = d.path().join("copie.pdf").display().to_string();
+        assert_eq!(
+            s.save_letter_copy(&lot, &dest).unwrap_err().code,
+            "FORBIDDEN",
+            "an administrator does not handle letters"
+        );
+        s.logout();
+        assert_eq!(
+            s.save_letter_copy(&lot, &dest).unwrap_err().code,
+            "NOT_LOGGED_IN"
+        );
+        s.login("alice", "motdepasse-alice").unwrap();
+        assert_eq!(s.save_letter_copy(&lot, &dest).unwrap(), dest);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"%PDF lot");
+        // The database sits beside the letters folder: never handed out.
+        let db = d.path().join("p.db").display().to_string();
+        let e = s.save_letter_copy(&db, &dest).unwrap_err();
+        assert_eq!(e.code, "INVALID");
+        let e = s.open_letter(&db).unwrap_err();
+        assert_eq!(e.code, "INVALID");
+        assert!(e.message.contains("PDF"), "{}", e.message);
+        let outside = d.path().join("autre.pdf");
+        std::fs::write(&outside, b"%PDF").unwrap();
+        let e = s
+            .save_letter_copy(&outside.display().to_string(), &dest)
+            .unwrap_err();
+        assert_eq!(e.code, "INVALID");
+        assert!(e.message.contains("dossier des courriers"), "{}", e.message);
+        assert_eq!(s.save_letter_copy(&lot, " ").unwrap_err().code, "INVALID");
     }
 
     #[test]

@@ -98,6 +98,14 @@ async function painted(b) {
   await b.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
+// When the first screen was drawn, from `t0` (before the session, which
+// starts the process): the page's own mark (App.svelte), without WebDriver's
+// polling; null without the mark.
+async function drawnAt(b, t0) {
+  const [origin, drawn] = await b.execute(() => [performance.timeOrigin, performance.getEntriesByName("parcours:first-screen")[0]?.startTime]);
+  return drawn == null ? null : Math.round(origin + drawn - t0);
+}
+
 async function shot(b, name) {
   await painted(b);
   await b.pause(150);
@@ -152,7 +160,7 @@ test("first run, accounts, clerk queue, counter agent", { timeout: 300000 }, asy
   try {
     await b.$("#first-title").waitForDisplayed({ timeout: 30000 });
     await painted(b);
-    console.log(`first paint (first-run screen): ${Date.now() - t0} ms`);
+    console.log(`first paint (first-run screen): ${Date.now() - t0} ms as seen by WebDriver, drawn at ${await drawnAt(b, t0)} ms`);
     await focused(b, "fr-name");
     await shot(b, "01-first-run");
 
@@ -324,7 +332,7 @@ test("a restart opens on the login screen", { timeout: 60000 }, async () => {
     await b.$("#login-title").waitForDisplayed({ timeout: 30000 });
     await painted(b);
     const ms = Date.now() - t0;
-    console.log(`first paint (login screen, from process start): ${ms} ms`);
+    console.log(`first paint (login screen, from process start): ${ms} ms as seen by WebDriver, drawn at ${await drawnAt(b, t0)} ms`);
     // Keyboard: Tab goes from the login to the password, then the button.
     await focused(b, "login-name");
     await b.pause(300); // let the first paint settle before typing
@@ -388,6 +396,15 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     await login(b, "alice", "motdepasse-alice");
     await b.$("[data-view='intake']").click();
     await b.$("#intake-title").waitForDisplayed({ timeout: 10000 });
+    // The drop zone and the file chooser's button (native dialogs and drags
+    // from the file manager cannot be driven from WebDriver).
+    assert.match(await b.$("#drop-zone").getText(), /Déposez ici les fichiers/);
+    assert.equal(await b.$("#intake-choose").getText(), "Choisir des fichiers…");
+    await shot(b, "19-intake");
+    // What the zone looks like while files are dragged over the window.
+    await b.execute(() => document.getElementById("drop-zone").classList.add("dragging"));
+    await shot(b, "19b-intake-dragging");
+    await b.execute(() => document.getElementById("drop-zone").classList.remove("dragging"));
     await typeInto(b, "#in-received", received);
     await typeInto(b, "#in-paths", typed);
     await b.$("#intake-submit").click();
@@ -404,6 +421,10 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     await b.$("#case-title").waitForDisplayed({ timeout: 10000 });
     assert.equal(await b.$("#case-title").getText(), `Dossier ${ref}`);
     await b.waitUntil(async () => (await b.$$(".thumb img")).length === truth.pages.length, { timeout: 20000, timeoutMsg: "page thumbnails" });
+    // The strip holds small images, not the scans.
+    const thumbWidths = () => b.execute(() => [...document.querySelectorAll(".thumb img")].map((i) => (i.complete ? i.naturalWidth : 0)));
+    await b.waitUntil(async () => (await thumbWidths()).every((w) => w > 0), { timeout: 10000, timeoutMsg: "thumbnails decoded" });
+    for (const w of await thumbWidths()) assert.ok(w <= 200, `a thumbnail is ${w} px wide, not a full scan`);
     const kinds = await b.$$(".thumb").map((t) => t.getAttribute("data-kind"));
     assert.deepEqual([...kinds].sort(), truth.pages.map((p) => p.kind).sort(), "every page with its kind");
     await b.waitUntil(async () => (await b.$$(".crop img")).length >= 10, { timeout: 10000, timeoutMsg: "field crops" });
@@ -412,6 +433,14 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     const first = await b.$(".rubric").getAttribute("data-key");
     await focused(b, `f-${first}`);
     await shot(b, "23-review");
+    // Opening a page loads the full scan.
+    await b.$("#thumb-1").click();
+    const full = await b.$(".viewer img");
+    await full.waitForDisplayed({ timeout: 10000 });
+    await b.waitUntil(async () => (await b.execute(() => document.querySelector(".viewer img")?.naturalWidth ?? 0)) > 400, { timeout: 10000, timeoutMsg: "the full page in the viewer" });
+    await shot(b, "23b-review-page");
+    await b.keys(["Escape"]);
+    await b.$(".viewer").waitForExist({ reverse: true, timeout: 5000 });
 
     // Typing corrects; Enter records and moves on.
     const place = await typeInto(b, "#f-birth_place", "Lille");
@@ -479,6 +508,23 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     const folder = (await b.$("#batch-result p.hint code").getText()).trim();
     files.push(path.join(folder, await row.$("code").getText()));
     for (const f of files) assert.ok(existsSync(f) && statSync(f).size > 1000, `${f} is a PDF on disk`);
+    // Each PDF can be opened or saved elsewhere (the viewer and the save
+    // dialog are native: the copy is checked through its command).
+    for (const f of files) {
+      assert.equal((await b.$$(`button.pdf-open[data-file="${f}"]`)).length, 1, `Ouvrir ${f}`);
+      const saveButton = await b.$(`button.pdf-save[data-file="${f}"]`);
+      assert.equal(await saveButton.getText(), "Enregistrer sous…");
+    }
+    const copy = path.join(path.dirname(process.env.PARCOURS_DB), "copie-bordereau.pdf");
+    assert.equal(await invokeCode(b, "save_letter_copy", { file: files[1], dest: copy }), "allowed");
+    assert.deepEqual(readFileSync(copy), readFileSync(files[1]), "the copy is the slip");
+    for (const [cmd, args] of [
+      ["save_letter_copy", { file: process.env.PARCOURS_DB, dest: copy.replace(/\.pdf$/, "-2.pdf") }],
+      ["open_letter", { file: process.env.PARCOURS_DB }],
+      ["save_letter_copy", { file: copy, dest: copy.replace(/\.pdf$/, "-3.pdf") }],
+    ]) {
+      assert.equal(await invokeCode(b, cmd, args), "INVALID", `${cmd} takes files of the letters folder only`);
+    }
     await shot(b, "27-letters-printed");
     await b.$("#dispatch-submit").click();
     await waitText(b, "#dispatched", /1 dossier expédié/);
@@ -514,6 +560,8 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
       ["show_case", { reference: ref }],
       ["field_crops", { reference: ref }],
       ["page_image", { reference: ref, index: 1 }],
+      ["page_thumbnail", { reference: ref, index: 1 }],
+      ["save_letter_copy", { file: files[1], dest: copy.replace(/\.pdf$/, "-4.pdf") }],
       ["list_cases", { status: null, offset: 0, limit: 10 }],
       ["backlog", {}],
     ]) {

@@ -4,6 +4,7 @@
 # ui/dist, not the dev server), installs tauri-driver 2.1.0 into .tools/ if
 # missing, then runs tests/desktop/journey.test.mjs with a fresh database and
 # temporary HOME/XDG directories. Screenshots go to $SHOTS_DIR (/tmp/shots).
+# Cargo's CARGO_TARGET_DIR is honoured (default: target/).
 # Two synthetic envelopes come from tests/fixtures/gen/generate.py (the
 # Python of scripts/setup.sh's .tools/venv, else python3 with Pillow and
 # numpy).
@@ -26,6 +27,9 @@ done
 
 step "ui: npm ci, vitest, svelte-check, build"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx vitest run && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings && npm run build)
+
+target=${CARGO_TARGET_DIR:-target}
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
 
 step "shell: cargo build -p parcours-desktop --features tauri/custom-protocol"
 cargo build -p parcours-desktop --features tauri/custom-protocol --bin parcours-desktop --example seed
@@ -61,9 +65,9 @@ env \
   XDG_CACHE_HOME="$tmp/cache" \
   XDG_RUNTIME_DIR="$tmp/runtime" \
   PARCOURS_DB="$tmp/parcours.db" \
-  PARCOURS_APP="$root/target/debug/parcours-desktop" \
+  PARCOURS_APP="$target/debug/parcours-desktop" \
   TAURI_DRIVER="$root/.tools/bin/tauri-driver" \
-  PARCOURS_SEED="$root/target/debug/examples/seed" \
+  PARCOURS_SEED="$target/debug/examples/seed" \
   PARCOURS_ENVELOPES="$envelopes" \
   PARCOURS_SCANNER_DIR="$tmp/scanner" \
   OMP_THREAD_LIMIT=1 \

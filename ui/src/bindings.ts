@@ -173,6 +173,17 @@ async pageImage(reference: string, index: number) : Promise<Result<PageImageDto,
 }
 },
 /**
+ * A small JPEG of one page of a case, for the strip of pages.
+ */
+async pageThumbnail(reference: string, index: number) : Promise<Result<PageImageDto, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("page_thumbnail", { reference, index }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The crops of the scan each field was read from.
  */
 async fieldCrops(reference: string) : Promise<Result<CropDto[], AppError>> {
@@ -244,6 +255,29 @@ async decide(reference: string, decision: DecisionDto, reason: string | null) : 
 async printBatch(folder: string | null) : Promise<Result<PrintedBatchDto, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("print_batch", { folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a PDF of the letters folder in the system's PDF viewer.
+ */
+async openLetter(file: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_letter", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies a PDF of the letters folder to where the clerk chose to save it;
+ * returns the path written.
+ */
+async saveLetterCopy(file: string, dest: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_letter_copy", { file, dest }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

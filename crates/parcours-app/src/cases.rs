@@ -446,6 +446,46 @@ pub fn page_image(db: &Db, actor: &Actor, reference: &str, index: i64) -> Result
     })
 }
 
+/// Largest size of a page thumbnail, in pixels: 160 wide, an A4 page's
+/// height at that width. The review screen shows them 112 px high.
+pub const THUMBNAIL_BOX: (u32, u32) = (160, 227);
+
+/// A small JPEG of one page of a case (at most [`THUMBNAIL_BOX`], same
+/// aspect ratio, not turned: `rotation` applies as to [`page_image`]), for
+/// the review screen's strip of pages; the full page is loaded with
+/// [`page_image`] only when the clerk opens it. `width` and `height` are the
+/// thumbnail's. Same role and, like [`page_image`], read-only.
+pub fn page_thumbnail(db: &Db, actor: &Actor, reference: &str, index: i64) -> Result<PageImage> {
+    use anyhow::Context as _;
+    let full = page_image(db, actor, reference, index)?;
+    let img = image::load_from_memory(&full.bytes)
+        .with_context(|| format!("decoding page {index} of {reference}"))?;
+    let (w, h) = THUMBNAIL_BOX;
+    let small = if img.width() > w || img.height() > h {
+        img.thumbnail(w, h)
+    } else {
+        img
+    };
+    // JPEG holds grey or RGB: anything else (alpha, 16 bits) is made RGB.
+    let small = match small.color() {
+        image::ColorType::L8 | image::ColorType::Rgb8 => small,
+        _ => image::DynamicImage::ImageRgb8(small.to_rgb8()),
+    };
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 80)
+        .encode_image(&small)
+        .with_context(|| format!("encoding the thumbnail of page {index} of {reference}"))?;
+    Ok(PageImage {
+        index: full.index,
+        kind: full.kind,
+        rotation: full.rotation,
+        ext: "jpg".into(),
+        width: i64::from(small.width()),
+        height: i64::from(small.height()),
+        bytes,
+    })
+}
+
 /// The crops of every field read from a form page (roles that read cases),
 /// in the form's order, for the review screen. A crop whose file is missing
 /// (purged) is left out. Read-only, like [`page_image`].
@@ -572,6 +612,90 @@ mod tests {
                     .any(|c| c.status == Status::Approved && c.blocking == 0),
             "blocking checks are counted, overridden ones are not"
         );
+    }
+
+    /// A case whose one page is a stored `w`×`h` PNG scan.
+    fn case_with_page(w: u32, h: u32) -> (tempfile::TempDir, Db, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = crate::open(&dir.path().join("t.db")).expect("open");
+        let scan = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
+        });
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(scan)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .expect("png");
+        let sha = parcours_db::scans::store(&db.scans_dir(), &png, "png").expect("store");
+        let page = PageRow {
+            idx: 1,
+            kind: parcours_domain::PageKind::FormPage1,
+            rotation: 90,
+            sha256: sha,
+            ext: "png".into(),
+            source_file: "env.png".into(),
+            source_page: 1,
+            width: i64::from(w),
+            height: i64::from(h),
+        };
+        let v = record_intake(
+            &mut db,
+            &actor(Role::Clerk),
+            &FormTemplate::default_v1(),
+            NewIntake {
+                reading: &CaseReading::default(),
+                pages: &[page],
+                crops: &BTreeMap::new(),
+                received: NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+            },
+            at(),
+        )
+        .expect("intake");
+        (dir, db, v.reference)
+    }
+
+    #[test]
+    fn thumbnails_are_small_jpegs_of_the_page() {
+        let (_d, db, reference) = case_with_page(1240, 1754);
+        let clerk = actor(Role::Clerk);
+        let t = page_thumbnail(&db, &clerk, &reference, 1).expect("thumbnail");
+        assert_eq!(t.ext, "jpg");
+        assert_eq!(
+            (t.width, t.height),
+            (160, 226),
+            "fits the box, keeps the page's shape"
+        );
+        assert_eq!(t.rotation, 90, "the rotation to show it upright is kept");
+        let decoded = image::load_from_memory(&t.bytes).expect("a readable JPEG");
+        assert_eq!((decoded.width(), decoded.height()), (160, 226));
+        assert!(
+            t.bytes.len() < 30_000,
+            "a thumbnail is a few kilobytes, not a scan ({} bytes)",
+            t.bytes.len()
+        );
+        let full = page_image(&db, &clerk, &reference, 1).expect("page");
+        assert_eq!(
+            (full.width, full.height, full.ext.as_str()),
+            (1240, 1754, "png"),
+            "the full page is still there for the viewer"
+        );
+        let agent = actor(Role::CounterAgent);
+        let e = page_thumbnail(&db, &agent, &reference, 1).unwrap_err();
+        assert!(
+            matches!(e.downcast_ref::<Refusal>(), Some(Refusal::Forbidden { .. })),
+            "a counter agent sees no scan, not even small: {e:#}"
+        );
+        let e = page_thumbnail(&db, &clerk, &reference, 2).unwrap_err();
+        assert!(
+            matches!(e.downcast_ref::<Refusal>(), Some(Refusal::NotFound(_))),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn a_page_smaller_than_the_box_is_not_enlarged() {
+        let (_d, db, reference) = case_with_page(100, 80);
+        let t = page_thumbnail(&db, &actor(Role::Clerk), &reference, 1).expect("thumbnail");
+        assert_eq!((t.width, t.height), (100, 80));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod counter;
 pub mod eval;
 pub mod identifiers;
 pub mod intake;
+pub mod letter_files;
 pub mod letters;
 pub mod reports;
 pub mod retention;
