@@ -662,10 +662,14 @@ fn read_text_field(
         Some(FieldValue::Text(v)) => fits(kind, &v) && plausible(kind, &v),
         _ => false,
     };
-    stats.hand = hand_digits::read(kind, &c, valid).and_then(|h| match normalize(kind, &h.text) {
-        Some(FieldValue::Text(v)) => Some((v, h)),
-        _ => None,
-    });
+    stats.hand = if f.key == "address_line" {
+        hand_digits::leading_number(&c).map(|h| (h.text.clone(), h))
+    } else {
+        hand_digits::read(kind, &c, valid).and_then(|h| match normalize(kind, &h.text) {
+            Some(FieldValue::Text(v)) => Some((v, h)),
+            _ => None,
+        })
+    };
     let opts = OcrOptions {
         psm: PageSegMode::PsmSingleLine,
         whitelist: whitelist(kind),

@@ -475,6 +475,47 @@ pub fn read(kind: FieldKind, img: &GrayImage, valid: impl Fn(&str) -> bool) -> O
     })
 }
 
+/// The house number that begins a handwritten address line: the glyphs
+/// before the first space, read as digits (1 to 4 of them). Whether it is a
+/// number at all is for the caller to judge from the words that follow;
+/// `valid` says each glyph looks like a digit.
+pub fn leading_number(img: &GrayImage) -> Option<HandDigits> {
+    let ink = Ink::new(img)?;
+    let gap = 0.3 * ink.ref_h;
+    let mut n = 1;
+    while n < ink.pieces.len() && (ink.pieces[n].b.x0 as f32 - ink.pieces[n - 1].b.x1 as f32) < gap
+    {
+        n += 1;
+    }
+    if n > 4 || n == ink.pieces.len() {
+        return None;
+    }
+    let gs: Vec<Glyph> = ink.pieces[..n]
+        .iter()
+        .filter_map(|p| ink.glyph(p))
+        .collect();
+    if gs.len() != n {
+        return None;
+    }
+    let digits: Vec<usize> = gs.iter().map(|g| argmax(&g.scores[..SLASH])).collect();
+    let margin = gs
+        .iter()
+        .zip(&digits)
+        .map(|(g, &d)| {
+            g.scores[d]
+                - (0..SLASH)
+                    .filter(|&k| k != d)
+                    .map(|k| g.scores[k])
+                    .fold(f32::MIN, f32::max)
+        })
+        .fold(f32::MAX, f32::min);
+    Some(HandDigits {
+        text: digits.iter().map(|&d| CLASSES[d] as char).collect(),
+        valid: gs.iter().zip(&digits).all(|(g, &d)| g.scores[d] >= 0.55),
+        margin,
+    })
+}
+
 fn argmax(v: &[f32]) -> usize {
     (0..v.len())
         .max_by(|&a, &b| v[a].total_cmp(&v[b]))
@@ -499,18 +540,20 @@ mod tests {
     /// Draws templates of `digits` side by side, as ink on paper, at the
     /// scale of a 300 dpi field (each glyph 64 px high).
     fn write(digits: &[usize]) -> GrayImage {
+        write_spaced(digits, 6)
+    }
+
+    /// As `write`, with `gap` template pixels between the glyphs' cells.
+    fn write_spaced(digits: &[usize], gap: usize) -> GrayImage {
         let scale = 4;
-        let mut img = GrayImage::from_pixel(
-            (digits.len() * (S + 6) * scale + 40) as u32,
-            110,
-            Luma([255]),
-        );
+        let width = digits.len() * (S + gap) * scale + 40;
+        let mut img = GrayImage::from_pixel(width as u32, 110, Luma([255]));
         for (i, &d) in digits.iter().enumerate() {
             let t = templates().iter().find(|t| t.class == d).unwrap();
             for y in 0..S * scale {
                 for x in 0..S * scale {
                     if t.px[(y / scale) * S + x / scale] > 0.02 {
-                        let px = 20 + i * (S + 6) * scale + x;
+                        let px = 20 + i * (S + gap) * scale + x;
                         img.put_pixel(px as u32, (20 + y) as u32, Luma([0]));
                     }
                 }
@@ -536,6 +579,20 @@ mod tests {
         })
         .unwrap();
         assert_eq!((r.text.as_str(), r.valid), ("39000", false));
+    }
+
+    #[test]
+    fn a_house_number_is_read_before_the_first_space() {
+        // "52 7": the number is the glyphs before the gap.
+        let mut img = write_spaced(&[5, 2], 0);
+        let rest = write(&[7]);
+        let mut both = GrayImage::from_pixel(img.width() + rest.width() + 60, 110, Luma([255]));
+        image::imageops::overlay(&mut both, &img, 0, 0);
+        image::imageops::overlay(&mut both, &rest, (img.width() + 60) as i64, 0);
+        assert_eq!(leading_number(&both).unwrap().text, "52");
+        // A line of one word has no number before a street.
+        img = write_spaced(&[5, 2], 0);
+        assert_eq!(leading_number(&img), None);
     }
 
     #[test]

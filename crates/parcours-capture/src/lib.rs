@@ -15,6 +15,7 @@
 //! [`CaptureError`]. Tesseract is slow with OpenMP on two cores: binaries
 //! call [`ensure_single_thread_openmp`] first thing in `main`.
 
+pub mod communes;
 pub mod error;
 pub mod form_read;
 pub mod geom;
@@ -388,6 +389,37 @@ pub fn read_envelope(
 /// filled in by hand.
 const TYPED_ALIGNMENT: f32 = 0.8;
 
+/// Whether an address word names a kind of street (or is the `BIS` or `TER`
+/// of a house number), one letter misread allowed.
+fn street_word(w: &str) -> bool {
+    const WORDS: [&str; 20] = [
+        "RUE",
+        "AVENUE",
+        "BOULEVARD",
+        "PLACE",
+        "IMPASSE",
+        "ALLEE",
+        "CHEMIN",
+        "ROUTE",
+        "QUAI",
+        "COURS",
+        "SQUARE",
+        "RESIDENCE",
+        "LOTISSEMENT",
+        "PASSAGE",
+        "VOIE",
+        "SENTIER",
+        "HAMEAU",
+        "BIS",
+        "TER",
+        "CITE",
+    ];
+    let f = parcours_domain::values::fold_for_mrz(w);
+    WORDS
+        .iter()
+        .any(|s| f == *s || (s.len() >= 5 && communes::near(&f, s).is_some_and(|d| d <= 1)))
+}
+
 /// Margin of the glyph reader's weakest digit over its next best from which
 /// its reading is sure (every reading of seed 901 with a larger one was
 /// right).
@@ -421,6 +453,11 @@ fn calibrate(
         let Some(g) = glyphs.get(&f.key) else {
             continue;
         };
+        let text_of = |key: &str| match reading.fields.get(key).map(|r| &r.value) {
+            Some(Some(FieldValue::Text(t))) => Some(t.clone()),
+            _ => None,
+        };
+        let (postcode, city) = (text_of("postcode"), text_of("city"));
         let Some(r) = reading.fields.get_mut(&f.key) else {
             continue;
         };
@@ -429,7 +466,7 @@ fn calibrate(
         // came close; one that breaks the rules stands only against a
         // Tesseract reading that breaks them too.
         let mut hand_sure = false;
-        if let (true, Some((hv, h))) = (handwritten, &g.hand) {
+        if let (true, Some((hv, h)), true) = (handwritten, &g.hand, f.kind != FieldKind::Text) {
             let tess = match &r.value {
                 Some(FieldValue::Text(t)) => Some(t.as_str()),
                 _ => None,
@@ -445,6 +482,59 @@ fn calibrate(
                 r.confidence = r.confidence.min(0.5);
             }
         }
+        // A handwritten house number, when the words after it name a street.
+        if let (true, Some((number, h)), Some(FieldValue::Text(v))) =
+            (handwritten, &g.hand, &r.value)
+        {
+            let words: Vec<&str> = v.split_whitespace().collect();
+            if h.valid && words.len() >= 2 && words[0] != number && street_word(words[1]) {
+                let rest = words[1..].join(" ");
+                r.value = Some(FieldValue::Text(format!("{number} {rest}")));
+            } else if h.valid && street_word(words[0]) && number.len() != words[0].chars().count() {
+                // Tesseract lost the number (a lone "1" often goes): the
+                // glyphs before the street's name are not its letters.
+                r.value = Some(FieldValue::Text(format!("{number} {v}")));
+            }
+        }
+        // A place name: the nearest commune (among the postcode's for the
+        // town and where the form was signed).
+        let mut place_sure = false;
+        if let Some(FieldValue::Text(v)) = &r.value {
+            let c = communes::communes();
+            // Forms are mostly signed where the applicant lives.
+            let town = city
+                .as_deref()
+                .and_then(|t| c.nearest(t, postcode.as_deref()))
+                .and_then(|(name, _)| Some((name, communes::near(v, name)?)));
+            let near = match f.key.as_str() {
+                "city" => c.nearest(v, postcode.as_deref()),
+                "signed_place" => town
+                    .or_else(|| c.nearest(v, postcode.as_deref()))
+                    .or_else(|| c.nearest(v, None)),
+                "birth_place" => c.nearest(v, None),
+                _ => None,
+            };
+            match near {
+                Some((name, d)) if handwritten => {
+                    let written = communes::in_capitals(name, g.marks);
+                    // Sure when read exactly, unless accents are in question.
+                    place_sure = d == 0 && written == *v && name.is_ascii();
+                    r.value = Some(FieldValue::Text(written));
+                }
+                // Typed: Tesseract's accents and case are right; a letter
+                // misread (`S0US`, `Boulog ne`) is mended, unsure.
+                Some((name, d)) if d > 0 => {
+                    let written = if v.chars().any(char::is_lowercase) {
+                        name.to_string()
+                    } else {
+                        communes::in_capitals(name, if v.is_ascii() { 0 } else { usize::MAX })
+                    };
+                    r.value = Some(FieldValue::Text(written));
+                    r.confidence = r.confidence.min(HANDWRITTEN_CAP);
+                }
+                _ => {}
+            }
+        }
         let Some(FieldValue::Text(v)) = &r.value else {
             continue;
         };
@@ -454,6 +544,7 @@ fn calibrate(
         };
         let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.as_deref());
         let confirmed = hand_sure
+            || place_sure
             || match (f.key.as_str(), f.kind) {
                 // The key passes by chance once in 97: only a confident reading
                 // (not one mended or read again to pass it) is confirmed by it.

@@ -20,11 +20,19 @@ pub fn find_valid_nir(text: &str) -> Option<String> {
     find_nir(text).filter(|n| nir::parse(n).is_ok())
 }
 
+/// Whether an OCR line is an MRZ line (fillers, or one token as long as an
+/// MRZ line's fields): its digits are dates and numbers, never a NIR.
+fn mrz_like(line: &str) -> bool {
+    line.contains('<') || line.split_whitespace().any(|w| w.chars().count() >= 25)
+}
+
 /// The first valid NIR (by its key) in the text, normalised; else the first
-/// NIR-shaped candidate.
+/// NIR-shaped candidate. A NIR stands alone on its line: runs of digits
+/// much longer than one (an MRZ, a reference number) are not searched, or
+/// one window in 97 would pass the key by chance.
 pub fn find_nir(text: &str) -> Option<String> {
     let mut shaped = None;
-    for line in text.lines() {
+    for line in text.lines().filter(|l| !mrz_like(l)) {
         // Runs of digits, spaces and the Corsican A/B, with OCR confusions fixed.
         let chars: Vec<char> = line
             .chars()
@@ -50,7 +58,7 @@ pub fn find_nir(text: &str) -> Option<String> {
         }
         for run in runs {
             let b: Vec<char> = run.chars().collect();
-            if b.len() < 15 {
+            if !(15..=17).contains(&b.len()) {
                 continue;
             }
             for start in 0..=b.len() - 15 {
@@ -87,6 +95,10 @@ pub fn read_ssn(page: &PageImage, a: &PageAnalysis) -> SsnProof {
         let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
         let mut candidates = Vec::new();
         for line in a.text.lines() {
+            let words: Vec<&str> = line.iter().map(|w| w.text.as_str()).collect();
+            if mrz_like(&words.join(" ")) {
+                continue;
+            }
             let digits = line
                 .iter()
                 .flat_map(|w| w.text.chars())
@@ -312,6 +324,9 @@ mod tests {
             Some(15)
         );
         assert_eq!(find_nir("rien"), None);
+        // The digits of an MRZ line may pass a NIR key by chance: never a NIR.
+        assert_eq!(find_nir("1710201906687ERIC<<<<<<<<<<6509088M5"), None);
+        assert_eq!(find_nir("171020190686715006509088"), None);
     }
 
     #[test]
