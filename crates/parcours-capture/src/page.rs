@@ -2,10 +2,13 @@
 //! kind (SPEC §1).
 //!
 //! Speed matters (a 300 dpi page read whole takes a second): blank pages
-//! and skew come from a 50 dpi ink mask; orientation and kind from OCR of
-//! the top band of the page's content at ~150 dpi (the form's title is
-//! there), tried upside down only when the upright reading is poor; only
-//! pages that are not forms get their whole content read, once.
+//! and skew come from a 50 dpi ink mask; a page as large as a form first
+//! has only its title band read (the form's title, subtitle and "Page n/2"
+//! line, one block of text at ~150 dpi), upright then upside down, which
+//! is all a form page needs (as for the notice, whose title is there too).
+//! Any other page has its whole content read once, the right way up when
+//! that reading is sure (a proof's keywords, confident text), the other
+//! way up only when it is not; that text is what the proofs' readers use.
 
 use image::GrayImage;
 use parcours_domain::PageKind;
@@ -16,6 +19,15 @@ use crate::pages::PageImage;
 
 /// Ink share (of the page inside a 4 % margin) under which a page is blank.
 pub const BLANK_INK_RATIO: f32 = 0.0015;
+
+/// Height (mm) of the top of a page's content read first: a form's title,
+/// subtitle and "Page n/2" line (17 mm of the printed form), with room for
+/// a page scanned a little larger or with a speck above the title.
+const TITLE_BAND_MM: f32 = 22.0;
+
+/// Height (mm) read when the title shows without its page number: down to
+/// the first section's headings and labels.
+const SECTION_BAND_MM: f32 = 62.0;
 
 /// What was understood of a page.
 #[derive(Debug, Clone)]
@@ -87,22 +99,32 @@ pub fn mrz_lines(text: &str) -> usize {
         .count()
 }
 
+/// Whether the text shows the form's title, printed in capitals.
+fn form_title(text: &str) -> bool {
+    text.contains("FORMULAIRE") && (text.contains("DEMANDE") || text.contains("IDENTIT"))
+}
+
 /// The form page (1 or 2) whose title this text shows, if any.
 fn form_page(text: &str) -> Option<u8> {
     // The title is printed in capitals; a covering letter mentions the
     // "formulaire de demande" in lower case.
-    let title =
-        text.contains("FORMULAIRE") && (text.contains("DEMANDE") || text.contains("IDENTIT"));
+    let title = form_title(text);
     let f = fold(text);
     let subtitle = f.contains("PARCOURS ALTERNATIF") || f.contains("CPF");
     if !(title || subtitle && f.contains("FORMULAIRE")) {
         return None;
     }
     let compact: String = f.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.contains("PAGE1/2") || compact.contains("1/2") && !compact.contains("2/2") {
+    // "Page 1/2", or "1/2" standing alone (not the end of a date such as
+    // 21/12/2025 in a covering letter).
+    let page = |n: u8| {
+        compact.contains(&format!("PAGE{n}/2"))
+            || f.split_whitespace().any(|w| w == format!("{n}/2"))
+    };
+    if page(1) && !page(2) {
         return Some(1);
     }
-    if compact.contains("PAGE2/2") || compact.contains("2/2") {
+    if page(2) {
         return Some(2);
     }
     let one = [
@@ -213,13 +235,26 @@ fn notice_signal(text: &str) -> bool {
             && f.split_whitespace().count() > 60)
 }
 
+/// Whether a text shows no proof (a notice's title band).
+fn nothing_else(text: &str) -> bool {
+    mrz_lines(text) == 0 && !id_signal(text) && !ssn_signal(text)
+}
+
 /// Understands one page.
 pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
     let full = &page.image;
     let dpi = page.dpi.max(50.0);
     // 50 dpi mask: blank, skew, content box.
     let k50 = ((dpi / 50.0).round() as u32).max(1);
-    let small = geom::box_downscale(full, k50);
+    // Working image at ~150 dpi; the mask's image comes from it when the
+    // scales divide (one pass over the full-resolution scan instead of two).
+    let work_k = ((dpi / 150.0).round() as u32).max(1);
+    let work = geom::box_downscale(full, work_k);
+    let small = if k50.is_multiple_of(work_k) {
+        geom::box_downscale(&work, k50 / work_k)
+    } else {
+        geom::box_downscale(full, k50)
+    };
     let (sw, sh) = (small.width(), small.height());
     let mask = geom::ink_mask(&small, 12, 0.3);
     let margin = (sw.min(sh) as f32 * 0.04) as u32;
@@ -258,27 +293,20 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
     }
     frame.skew_deg = geom::find_skew(&inner_mask, sw, sh, 7.5);
 
-    // Working image at ~150 dpi.
-    let work_k = ((dpi / 150.0).round() as u32).max(1);
-    let work = geom::box_downscale(full, work_k);
     let wdpi = dpi / work_k as f32;
     let f = k50 as f32 / work_k as f32;
     let (ww, wh) = (work.width() as f32, work.height() as f32);
-    let pad = wdpi / 25.4 * 4.0;
-    let band = wdpi / 25.4 * 62.0;
+    let mm = wdpi / 25.4;
+    let pad = mm * 4.0;
     let (bx0, by0, bx1, by1) = (
         bbox.0 as f32 * f,
         bbox.1 as f32 * f,
         bbox.2 as f32 * f,
         bbox.3 as f32 * f,
     );
-    let opts = OcrOptions {
-        psm: PageSegMode::PsmAuto,
-        dpi: wdpi,
-        pad: 0,
-        ..OcrOptions::default()
-    };
-    let read_as = |flipped: bool, whole: bool, flat: bool| -> Result<OcrText, String> {
+    // Reads the content (`band`: only that much of its top, mm), upright
+    // or upside down, flattened (3×3-max paper) or tile by tile.
+    let read_as = |flipped: bool, band: Option<f32>, flat: bool, psm: PageSegMode| {
         let wf = Frame {
             w: ww,
             h: wh,
@@ -290,16 +318,21 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         } else {
             (bx0, by0, bx1, by1)
         };
-        let bottom = if whole {
-            y1 + pad
-        } else {
-            (y0 + band).min(y1 + pad)
+        let bottom = match band {
+            Some(b) => (y0 + b * mm).min(y1 + pad),
+            None => y1 + pad,
         };
         let img = geom::warp(&work, &wf, x0 - pad, y0 - pad, x1 + pad, bottom, 1.0);
         let img = if flat {
-            geom::flatten(&img, (wdpi / 25.4 * 5.0) as u32)
+            geom::flatten(&img, (mm * 5.0) as u32)
         } else {
-            geom::flatten_local(&img, (wdpi / 25.4 * 4.0) as u32)
+            geom::flatten_local(&img, (mm * 4.0) as u32)
+        };
+        let opts = OcrOptions {
+            psm,
+            dpi: wdpi,
+            pad: 0,
+            ..OcrOptions::default()
         };
         let mut t = ocr::read_image(&img, &opts)?;
         // Back to upright working coordinates.
@@ -307,33 +340,16 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
             w.rect.x += (x0 - pad) as i64;
             w.rect.y += (y0 - pad) as i64;
         }
-        Ok(t)
+        Ok::<OcrText, String>(t)
     };
-    let read = |flipped: bool, whole: bool| read_as(flipped, whole, true);
-
-    let up = read(false, false)?;
-    let mut flipped = false;
-    let mut text = up;
-    let mut form = form_page(&text.text);
+    let whole = |flipped: bool| read_as(flipped, None, true, PageSegMode::PsmAuto);
     let good = |t: &OcrText| {
         text_score(t) >= 6.0 && t.confidence >= 0.7 && reversed_mrz_lines(&t.text) == 0
     };
-    if form.is_none() && !good(&text) {
-        let down = read(true, false)?;
-        if let Some(p) = form_page(&down.text) {
-            form = Some(p);
-            flipped = true;
-            text = down;
-        } else if text_score(&down) > text_score(&text) * 1.2 {
-            flipped = true;
-            text = down;
-        }
-    }
-    frame.flipped = flipped;
-    let rotation = if flipped { 180 } else { 0 };
+    let content_mm = ((bx1 - bx0) / mm, (by1 - by0) / mm);
     let mut out = PageAnalysis {
         kind: PageKind::Unknown,
-        rotation,
+        rotation: 0,
         frame,
         ink_ratio,
         has_id: false,
@@ -342,47 +358,116 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         text: OcrText::default(),
         work_k,
     };
-    if let Some(p) = form {
+    let form_out = |mut out: PageAnalysis, p: u8, flipped: bool, text: OcrText| {
         out.kind = if p == 2 {
             PageKind::FormPage2
         } else {
             PageKind::FormPage1
         };
+        out.rotation = if flipped { 180 } else { 0 };
+        out.frame.flipped = flipped;
         out.text = text;
-        return Ok(out);
-    }
-    // Not a form: read the whole content once, the right way up.
-    let mut whole = if by1 - by0 + pad > band {
-        read(flipped, true)?
-    } else {
-        text
+        out
     };
+
+    // A form's title, subtitle and "Page n/2" line are the top 17 mm of
+    // its content: read that band alone (one block of text, no layout
+    // analysis), each way up, before anything else. Only content as tall
+    // and as wide as a form's is tried (not cards lying on the glass).
+    let mut prior = false;
+    let mut band_texts: Vec<(bool, OcrText)> = Vec::new();
+    if content_mm.1 >= 120.0 && content_mm.0 >= 140.0 {
+        for fl in [false, true] {
+            let t = read_as(fl, Some(TITLE_BAND_MM), true, PageSegMode::PsmSingleBlock)?;
+            match form_page(&t.text) {
+                Some(p @ (1 | 2)) => return Ok(form_out(out, p, fl, t)),
+                Some(_) => {
+                    // The title without its page number: the section
+                    // headings below it tell.
+                    let t = read_as(fl, Some(SECTION_BAND_MM), true, PageSegMode::PsmAuto)?;
+                    let p = form_page(&t.text).unwrap_or(0);
+                    return Ok(form_out(out, p, fl, t));
+                }
+                None => {}
+            }
+            // The notice's title is at its top too; nothing else of it is
+            // used.
+            if notice_signal(&t.text) && good(&t) && nothing_else(&t.text) {
+                out.kind = PageKind::Notice;
+                out.rotation = if fl { 180 } else { 0 };
+                out.frame.flipped = fl;
+                out.text = t;
+                return Ok(out);
+            }
+            let upright_text = !fl && good(&t);
+            band_texts.push((fl, t));
+            if upright_text {
+                break;
+            }
+        }
+        if let [(_, up), (_, down)] = &band_texts[..] {
+            prior = text_score(down) > text_score(up) * 1.2;
+        }
+    }
+
+    // Not a form: the whole content is read, first the way the band
+    // pointed (upright when there was none), the other way when that
+    // reading is poor.
+    let mut flipped = prior;
+    // (A form whose content looked too small for one still shows its title
+    // in capitals, and its page number or section words; the notice names
+    // the form in lower case; a covering letter written in capitals names
+    // it but shows none of its sections.)
+    let form_of = |t: &OcrText| form_page(&t.text).filter(|&p| p > 0 && form_title(&t.text));
+    let mut text = whole(flipped)?;
+    if let Some(p) = form_of(&text) {
+        return Ok(form_out(out, p, flipped, text));
+    }
+    // A reading upside down has few confident words, none of a proof's
+    // keywords (an MRZ's fillers read `>`).
+    let nothing =
+        |t: &OcrText| !notice_signal(&t.text) && !id_signal(&t.text) && !ssn_signal(&t.text);
+    let sure = |t: &OcrText| {
+        good(t)
+            || text_score(t) >= 1.0
+                && t.confidence >= 0.5
+                && reversed_mrz_lines(&t.text) == 0
+                && !nothing(t)
+    };
+    if !sure(&text) {
+        let other = whole(!flipped)?;
+        if let Some(p) = form_of(&other) {
+            return Ok(form_out(out, p, !flipped, other));
+        }
+        if text_score(&other) > text_score(&text) * 1.2 {
+            flipped = !flipped;
+            text = other;
+        }
+    }
     // Flattening can leave blocks of a dark card that hide its text from
     // Tesseract's layout analysis: read a page that gave next to nothing
     // again, flattened tile by tile, both ways up.
-    let nothing =
-        |t: &OcrText| !notice_signal(&t.text) && !id_signal(&t.text) && !ssn_signal(&t.text);
-    if whole.words.iter().filter(|w| w.conf >= 0.5).count() < 4 || nothing(&whole) {
+    if text.words.iter().filter(|w| w.conf >= 0.5).count() < 4 || nothing(&text) {
         for fl in [flipped, !flipped] {
-            let t = read_as(fl, true, false)?;
-            if text_score(&t) > text_score(&whole) + 1.0 {
-                whole = t;
+            let t = read_as(fl, None, false, PageSegMode::PsmAuto)?;
+            if text_score(&t) > text_score(&text) + 1.0 {
+                text = t;
                 flipped = fl;
             }
         }
-        out.rotation = if flipped { 180 } else { 0 };
-        out.frame.flipped = flipped;
     }
-    let notice = notice_signal(&whole.text) && mrz_lines(&whole.text) == 0;
-    out.has_id = !notice && id_signal(&whole.text);
-    out.has_ssn = !notice && ssn_signal(&whole.text);
+    out.rotation = if flipped { 180 } else { 0 };
+    out.frame.flipped = flipped;
+    let notice = notice_signal(&text.text) && mrz_lines(&text.text) == 0;
+    out.has_id = !notice && id_signal(&text.text);
+    out.has_ssn = !notice && ssn_signal(&text.text);
     out.kind = if notice {
         PageKind::Notice
     } else if out.has_id {
         PageKind::IdProof
     } else if out.has_ssn {
         PageKind::SsnProof
-    } else if whole.words.iter().all(|w| w.conf < 0.5) && ink_ratio < BLANK_INK_RATIO * 3.0 {
+    } else if text.words.iter().all(|w| w.conf < 0.5) && ink_ratio < BLANK_INK_RATIO * 3.0 {
         PageKind::Blank
     } else {
         PageKind::Unknown
@@ -392,7 +477,7 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         out.frame.flipped = false;
     }
     out.proofs_not_separate = out.has_id && out.has_ssn;
-    out.text = whole;
+    out.text = text;
     Ok(out)
 }
 
