@@ -506,12 +506,15 @@ fn calibrate(
                 .as_deref()
                 .and_then(|t| c.nearest(t, postcode.as_deref()))
                 .and_then(|(name, _)| Some((name, communes::near(v, name)?)));
+            // Among all communes only by hand (typed, Tesseract's reading is
+            // better than a guess: Milan is not Miélan).
+            let anywhere = || handwritten.then(|| c.nearest(v, None)).flatten();
             let near = match f.key.as_str() {
                 "city" => c.nearest(v, postcode.as_deref()),
                 "signed_place" => town
                     .or_else(|| c.nearest(v, postcode.as_deref()))
-                    .or_else(|| c.nearest(v, None)),
-                "birth_place" => c.nearest(v, None),
+                    .or_else(anywhere),
+                "birth_place" => anywhere(),
                 _ => None,
             };
             match near {
@@ -533,6 +536,29 @@ fn calibrate(
                     r.confidence = r.confidence.min(HANDWRITTEN_CAP);
                 }
                 _ => {}
+            }
+        }
+        // A typed name read unsure one letter away from the MRZ's (`ANDRE`
+        // for ANDREI): a letter lost, not another name. A confident reading
+        // that differs is left for the ID_NAME_MISMATCH check.
+        if let (false, Some(d), Some(FieldValue::Text(v))) = (handwritten, &id, &r.value) {
+            let mrz = match f.key.as_str() {
+                "last_name" | "birth_name" => Some(d.surname.as_str()),
+                "first_names" if !v.contains(' ') => d.given_names.first().map(String::as_str),
+                _ => None,
+            };
+            if let Some(m) = mrz.filter(|m| {
+                r.confidence < 0.7
+                    && v.chars().all(|c| c.is_ascii_alphabetic())
+                    && m.chars().all(|c| c.is_ascii_uppercase())
+                    && communes::near(v, m) == Some(1)
+            }) {
+                let written = if v.chars().any(|c| c.is_ascii_lowercase()) {
+                    m[..1].to_string() + &m[1..].to_lowercase()
+                } else {
+                    m.to_string()
+                };
+                r.value = Some(FieldValue::Text(written));
             }
         }
         let Some(FieldValue::Text(v)) = &r.value else {
@@ -587,5 +613,20 @@ fn calibrate(
             conf = conf.min(0.5);
         }
         r.confidence = conf;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn street_words_allow_one_letter_misread() {
+        for w in ["RUE", "IMPASSE", "BOOLEVARD", "Résidence", "BIS", "ALLÉE"] {
+            assert!(street_word(w), "{w}");
+        }
+        for w in ["RUF", "DE", "LOUIS", "PASTEUR", "29"] {
+            assert!(!street_word(w), "{w}");
+        }
     }
 }
