@@ -69,12 +69,12 @@ fn standardise(v: &mut [f32]) -> bool {
 
 /// A run of ink: its box and its pixels' labels.
 #[derive(Debug, Clone, Copy)]
-struct Blob {
-    x0: usize,
-    y0: usize,
-    x1: usize,
-    y1: usize,
-    area: usize,
+pub(crate) struct Blob {
+    pub(crate) x0: usize,
+    pub(crate) y0: usize,
+    pub(crate) x1: usize,
+    pub(crate) y1: usize,
+    pub(crate) area: usize,
 }
 
 impl Blob {
@@ -98,7 +98,7 @@ impl Blob {
 
 /// Connected components (8-neighbours): a label per pixel (0 = paper,
 /// `i + 1` = `blobs[i]`) and the blobs.
-fn label(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Blob>) {
+pub(crate) fn label(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Blob>) {
     let mut labels = vec![0u32; mask.len()];
     let mut blobs = Vec::new();
     let mut stack = Vec::new();

@@ -87,46 +87,17 @@ pub(crate) struct Comp {
 
 /// Connected components (8-neighbours) of `mask` (`w` wide).
 pub(crate) fn components(mask: &[bool], w: usize, h: usize) -> Vec<Comp> {
-    let mut seen = vec![false; mask.len()];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..mask.len() {
-        if !mask[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let mut c = Comp {
-            x0: usize::MAX,
-            y0: usize::MAX,
-            x1: 0,
-            y1: 0,
-            area: 0,
-        };
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % w, i / w);
-            c.area += 1;
-            c.x0 = c.x0.min(x);
-            c.y0 = c.y0.min(y);
-            c.x1 = c.x1.max(x + 1);
-            c.y1 = c.y1.max(y + 1);
-            for dy in -1i64..=1 {
-                for dx in -1i64..=1 {
-                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
-                        continue;
-                    }
-                    let j = ny as usize * w + nx as usize;
-                    if mask[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        out.push(c);
-    }
-    out
+    crate::hand_digits::label(mask, w, h)
+        .1
+        .into_iter()
+        .map(|b| Comp {
+            x0: b.x0,
+            y0: b.y0,
+            x1: b.x1,
+            y1: b.y1,
+            area: b.area,
+        })
+        .collect()
 }
 
 fn percentile(v: &mut [f32], p: f32) -> f32 {
