@@ -16,25 +16,7 @@ use serde_json::Value;
 
 /// Runs the generator with `--digital MODE`; the envelopes and their truths.
 fn generate(dir: &Path, mode: &str, count: usize, seed: u64) -> Vec<(PathBuf, Value)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = root.join(".tools/venv/bin/python");
-    let python = if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    };
-    let out = std::process::Command::new(&python)
-        .arg(root.join("tests/fixtures/gen/generate.py"))
-        .args(["--digital", mode, "--count", &count.to_string()])
-        .args(["--seed", &seed.to_string(), "--quiet", "--out"])
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{python:?} runs the fixture generator: {e}"));
-    assert!(
-        out.status.success(),
-        "the fixture generator needs scripts/setup.sh's Python environment: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::generate(dir, &["--digital", mode], count, seed);
     (1..=count)
         .map(|i| {
             let stem = dir.join(format!("env-{i:04}"));

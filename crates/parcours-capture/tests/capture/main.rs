@@ -55,8 +55,9 @@ fn samples_read_end_to_end() {
     );
 }
 
-/// Runs the fixture generator (the Python of `scripts/setup.sh`).
-fn generate(dir: &std::path::Path, tier: &str, count: usize, seed: u64) {
+/// Runs the fixture generator (the Python of `scripts/setup.sh`) with
+/// `mode` (e.g. `["--tier", "typed"]` or `["--digital", "acroform"]`).
+fn generate(dir: &std::path::Path, mode: &[&str], count: usize, seed: u64) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let venv = root.join(".tools/venv/bin/python");
     let python = if venv.exists() {
@@ -66,7 +67,8 @@ fn generate(dir: &std::path::Path, tier: &str, count: usize, seed: u64) {
     };
     let out = std::process::Command::new(&python)
         .arg(root.join("tests/fixtures/gen/generate.py"))
-        .args(["--count", &count.to_string(), "--tier", tier])
+        .args(mode)
+        .args(["--count", &count.to_string()])
         .args(["--seed", &seed.to_string(), "--quiet", "--out"])
         .arg(dir)
         .output()
@@ -85,8 +87,13 @@ fn generate(dir: &std::path::Path, tier: &str, count: usize, seed: u64) {
 #[test]
 fn generated_envelopes_read_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
-    generate(&dir.path().join("typed"), "typed", 6, 8101);
-    generate(&dir.path().join("handwritten"), "handwritten", 4, 8102);
+    generate(&dir.path().join("typed"), &["--tier", "typed"], 6, 8101);
+    generate(
+        &dir.path().join("handwritten"),
+        &["--tier", "handwritten"],
+        4,
+        8102,
+    );
     let form = FormTemplate::default_v1();
     let mut s = score::Score::default();
     s.add_dir(&dir.path().join("typed"), &form, usize::MAX);
