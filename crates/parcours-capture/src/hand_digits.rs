@@ -67,7 +67,7 @@ fn standardise(v: &mut [f32]) -> bool {
     true
 }
 
-/// A run of ink: its box and its pixels' labels.
+/// A connected run of ink: its box (inclusive-exclusive) and its pixels.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Blob {
     pub(crate) x0: usize,

@@ -74,30 +74,13 @@ fn normalise(mut v: Vec<f32>) -> Vec<f32> {
     v
 }
 
-/// One connected component of ink: its box (inclusive-exclusive).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Comp {
-    pub(crate) x0: usize,
-    pub(crate) y0: usize,
-    pub(crate) x1: usize,
-    pub(crate) y1: usize,
-    /// Ink pixels.
-    pub(crate) area: usize,
-}
+/// One connected component of ink: its box (inclusive-exclusive) and its
+/// ink pixels.
+pub(crate) type Comp = crate::hand_digits::Blob;
 
 /// Connected components (8-neighbours) of `mask` (`w` wide).
 pub(crate) fn components(mask: &[bool], w: usize, h: usize) -> Vec<Comp> {
-    crate::hand_digits::label(mask, w, h)
-        .1
-        .into_iter()
-        .map(|b| Comp {
-            x0: b.x0,
-            y0: b.y0,
-            x1: b.x1,
-            y1: b.y1,
-            area: b.area,
-        })
-        .collect()
+    crate::hand_digits::label(mask, w, h).1
 }
 
 fn percentile(v: &mut [f32], p: f32) -> f32 {
