@@ -127,12 +127,12 @@ pub fn box_downscale(src: &GrayImage, k: u32) -> GrayImage {
     out
 }
 
-/// The paper level of each `block`-pixel tile: the tile's 90th percentile,
-/// then the brightest of the 3×3 tiles around (so that text is not paper).
-fn paper_levels(img: &GrayImage, block: u32) -> (Vec<u8>, u32) {
+/// The 90th percentile of each `block`-pixel tile, row by row, with the
+/// number of tiles across and down.
+fn tile_levels(img: &GrayImage, block: u32) -> (Vec<u8>, u32, u32) {
     let (w, h) = (img.width(), img.height());
     let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
-    let mut tile = vec![0u8; (bw * bh) as usize];
+    let mut tile = vec![255u8; (bw * bh) as usize];
     let raw = img.as_raw();
     for by in 0..bh {
         for bx in 0..bw {
@@ -146,17 +146,22 @@ fn paper_levels(img: &GrayImage, block: u32) -> (Vec<u8>, u32) {
                 }
             }
             let mut seen = 0;
-            let mut level = 255u8;
             for (g, c) in hist.iter().enumerate().rev() {
                 seen += c;
                 if seen * 10 >= n {
-                    level = g as u8;
+                    tile[(by * bw + bx) as usize] = g as u8;
                     break;
                 }
             }
-            tile[(by * bw + bx) as usize] = level;
         }
     }
+    (tile, bw, bh)
+}
+
+/// The paper level of each `block`-pixel tile: the tile's 90th percentile,
+/// then the brightest of the 3×3 tiles around (so that text is not paper).
+fn paper_levels(img: &GrayImage, block: u32) -> (Vec<u8>, u32) {
+    let (tile, bw, bh) = tile_levels(img, block);
     let mut paper = vec![0u8; tile.len()];
     for by in 0..bh as i64 {
         for bx in 0..bw as i64 {
@@ -218,30 +223,9 @@ pub fn flatten(img: &GrayImage, block: u32) -> GrayImage {
 pub fn flatten_local(img: &GrayImage, block: u32) -> GrayImage {
     let block = block.max(4);
     let (w, h) = (img.width(), img.height());
-    let (bw, bh) = (w.div_ceil(block), h.div_ceil(block));
+    let (levels, bw, bh) = tile_levels(img, block);
+    let tile: Vec<f32> = levels.into_iter().map(f32::from).collect();
     let raw = img.as_raw();
-    let mut tile = vec![255f32; (bw * bh) as usize];
-    for by in 0..bh {
-        for bx in 0..bw {
-            let mut hist = [0u32; 256];
-            let mut n = 0;
-            for y in by * block..((by + 1) * block).min(h) {
-                let row = &raw[(y * w) as usize..];
-                for &g in &row[(bx * block) as usize..((bx + 1) * block).min(w) as usize] {
-                    hist[g as usize] += 1;
-                    n += 1;
-                }
-            }
-            let mut seen = 0;
-            for (g, c) in hist.iter().enumerate().rev() {
-                seen += c;
-                if seen * 10 >= n {
-                    tile[(by * bw + bx) as usize] = g as f32;
-                    break;
-                }
-            }
-        }
-    }
     let level = |tx: f32, ty: f32| -> f32 {
         let tx = tx.clamp(0.0, (bw - 1) as f32);
         let ty = ty.clamp(0.0, (bh - 1) as f32);
