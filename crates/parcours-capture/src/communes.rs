@@ -125,7 +125,7 @@ pub fn in_capitals(name: &str, marks: usize) -> String {
 }
 
 /// Levenshtein distance between two ASCII strings.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, &ca) in a.iter().enumerate() {

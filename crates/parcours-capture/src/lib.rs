@@ -20,6 +20,7 @@ pub mod error;
 pub mod form_read;
 pub mod geom;
 pub mod hand_digits;
+mod mend;
 pub mod mrz_zone;
 pub mod ocr;
 pub mod ocrb;
@@ -458,6 +459,7 @@ fn calibrate(
             _ => None,
         };
         let (postcode, city) = (text_of("postcode"), text_of("city"));
+        let (last, first) = (text_of("last_name"), text_of("first_names"));
         let Some(r) = reading.fields.get_mut(&f.key) else {
             continue;
         };
@@ -536,6 +538,31 @@ fn calibrate(
                     r.confidence = r.confidence.min(HANDWRITTEN_CAP);
                 }
                 _ => {}
+            }
+        }
+        // By hand: a name a few letters from the MRZ's, an e-mail address
+        // near the usual domains and the applicant's names.
+        if let (true, Some(FieldValue::Text(v))) = (handwritten, &r.value) {
+            let mended = match (f.key.as_str(), &id) {
+                ("last_name" | "birth_name", Some(d)) => {
+                    mend::name_from_mrz(v, &d.surname, d.name_truncated)
+                }
+                ("first_names", Some(d)) => {
+                    mend::given_names_from_mrz(v, &d.given_names, d.name_truncated)
+                }
+                ("email", _) => {
+                    let mut firsts: Vec<&str> = first.iter().flat_map(|f| f.split(' ')).collect();
+                    firsts.extend(
+                        id.iter()
+                            .flat_map(|d| d.given_names.iter().map(String::as_str)),
+                    );
+                    mend::email(v, last.as_deref().unwrap_or_default(), &firsts)
+                }
+                _ => None,
+            };
+            if let Some(m) = mended {
+                r.value = Some(FieldValue::Text(m));
+                r.confidence = r.confidence.min(HANDWRITTEN_CAP);
             }
         }
         // A typed name read unsure one letter away from the MRZ's (`ANDRE`
