@@ -63,9 +63,6 @@ impl Communes {
     /// half among a postcode's few names) or another is as near.
     pub fn nearest(&self, read: &str, postcode: Option<&str>) -> Option<(&str, usize)> {
         let r = fold(read);
-        if r.len() < 3 {
-            return None;
-        }
         let pool: Vec<usize> = match postcode {
             Some(pc) => self.by_postcode.get(pc)?.clone(),
             None => (0..self.names.len()).collect(),
@@ -75,13 +72,22 @@ impl Communes {
         } else {
             r.len() / 4
         };
+        self.nearest_in(&r, pool, limit)
+    }
+
+    /// The name of `pool` nearest to the folded reading `r`, at most `limit`
+    /// letters away and nearer than any other.
+    fn nearest_in(&self, r: &str, pool: Vec<usize>, limit: usize) -> Option<(&str, usize)> {
+        if r.len() < 3 {
+            return None;
+        }
         let (mut best, mut second): (Option<(usize, usize)>, usize) = (None, usize::MAX);
         for i in pool {
             let f = &self.names[i].1;
             if f.len().abs_diff(r.len()) > limit {
                 continue;
             }
-            let d = distance(&r, f);
+            let d = distance(r, f);
             match best {
                 Some((_, bd)) if d >= bd => second = second.min(d),
                 _ => {
@@ -95,6 +101,27 @@ impl Communes {
         let (i, d) = best?;
         (d <= limit && second > d).then(|| (self.names[i].0.as_str(), d))
     }
+}
+
+/// Countries in French (ISO 3166 names, `data/countries.txt`, made by
+/// `tools/countries.py`), to read a country of birth.
+pub fn countries() -> &'static Communes {
+    static C: OnceLock<Communes> = OnceLock::new();
+    C.get_or_init(|| {
+        let tsv: String = include_str!("../data/countries.txt")
+            .lines()
+            .map(|n| format!("\t{n}\n"))
+            .collect();
+        Communes::parse(&tsv)
+    })
+}
+
+/// The country nearest to `read` (a third of its letters may differ).
+pub fn country(read: &str) -> Option<(&'static str, usize)> {
+    let c = countries();
+    let r = fold(read);
+    let limit = r.len() / 3;
+    c.nearest_in(&r, (0..c.len()).collect(), limit)
 }
 
 /// Whether `read` may be a misreading of `name` (half its letters at most
@@ -180,6 +207,16 @@ mod tests {
     fn near_names() {
         assert_eq!(near("GOVEN", "Rouen"), Some(2));
         assert_eq!(near("NANCY", "Rouen"), None);
+    }
+
+    #[test]
+    fn a_misread_country_is_the_nearest_one() {
+        assert_eq!(country("TVKQUIE"), Some(("Turquie", 2)));
+        assert_eq!(country("MAROG"), Some(("Maroc", 1)));
+        assert_eq!(country("Francé"), Some(("France", 0)));
+        assert_eq!(country("Viet Nam").map(|c| c.0), Some("Viêt Nam"));
+        // Too far from any.
+        assert_eq!(country("XQWZ"), None);
     }
 
     #[test]

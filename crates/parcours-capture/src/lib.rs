@@ -517,7 +517,15 @@ fn calibrate(
                     .or_else(|| c.nearest(v, postcode.as_deref()))
                     .or_else(anywhere),
                 "birth_place" => anywhere(),
+                "birth_country" => communes::country(v),
                 _ => None,
+            };
+            // Typed, a country read with an accent its name lacks (`Francé`).
+            let stray_accent = |name: &str| {
+                let official: Vec<char> = name.to_uppercase().chars().collect();
+                v.to_uppercase()
+                    .chars()
+                    .any(|c| !c.is_ascii() && !official.contains(&c))
             };
             match near {
                 Some((name, d)) if handwritten => {
@@ -528,7 +536,7 @@ fn calibrate(
                 }
                 // Typed: Tesseract's accents and case are right; a letter
                 // misread (`S0US`, `Boulog ne`) is mended, unsure.
-                Some((name, d)) if d > 0 => {
+                Some((name, d)) if d > 0 || (f.key == "birth_country" && stray_accent(name)) => {
                     let written = if v.chars().any(char::is_lowercase) {
                         name.to_string()
                     } else {
