@@ -549,9 +549,11 @@ fn calibrate(
             }
         }
         // By hand: a name a few letters from the MRZ's, an e-mail address
-        // near the usual domains and the applicant's names.
-        if let (true, Some(FieldValue::Text(v))) = (handwritten, &r.value) {
+        // near the usual domains and the applicant's names (typed too when
+        // Tesseract is unsure: `icolin` for lcolin).
+        if let (true, Some(FieldValue::Text(v))) = (handwritten || r.confidence < 0.9, &r.value) {
             let mended = match (f.key.as_str(), &id) {
+                _ if !handwritten && f.key != "email" => None,
                 ("last_name" | "birth_name", Some(d)) => {
                     mend::name_from_mrz(v, &d.surname, d.name_truncated)
                 }
