@@ -411,6 +411,9 @@ pub struct HandDigits {
     /// The smallest margin between a chosen character's score and the next
     /// allowed one's.
     pub margin: f32,
+    /// The mean correlation of the chosen characters with their templates:
+    /// high for a hand like the templates' fonts, low for an unfamiliar one.
+    pub likeness: f32,
 }
 
 /// Reads the digit field of `kind` in a flattened 300 dpi crop; `valid`
@@ -465,6 +468,7 @@ pub fn read(kind: FieldKind, img: &GrayImage, valid: impl Fn(&str) -> bool) -> O
             g.scores[d] - next
         })
         .fold(f32::MAX, f32::min);
+    let likeness = gs.iter().zip(&best).map(|(g, &d)| g.scores[d]).sum::<f32>() / want as f32;
     let text = self::text(kind, &best);
     // A text that breaks the rules is kept as read, never mended: the
     // applicant may have written it so, and the checks must see it.
@@ -472,6 +476,7 @@ pub fn read(kind: FieldKind, img: &GrayImage, valid: impl Fn(&str) -> bool) -> O
         valid: valid(&text),
         text,
         margin,
+        likeness,
     })
 }
 
@@ -513,6 +518,12 @@ pub fn leading_number(img: &GrayImage) -> Option<HandDigits> {
         text: digits.iter().map(|&d| CLASSES[d] as char).collect(),
         valid: gs.iter().zip(&digits).all(|(g, &d)| g.scores[d] >= 0.55),
         margin,
+        likeness: gs
+            .iter()
+            .zip(&digits)
+            .map(|(g, &d)| g.scores[d])
+            .sum::<f32>()
+            / n as f32,
     })
 }
 
@@ -568,8 +579,29 @@ mod tests {
         let r = read(FieldKind::Postcode, &write(&digits), |_| true).unwrap();
         assert_eq!((r.text.as_str(), r.valid), ("57000", true));
         assert!(r.margin > 0.0);
+        // The templates' own shapes are alike; the same digits drawn with
+        // a much broader pen are less so.
+        assert!(r.likeness > 0.9, "{}", r.likeness);
+        let thick = spread(&write(&digits), 5);
+        let t = read(FieldKind::Postcode, &thick, |_| true).unwrap();
+        assert!(
+            t.likeness < r.likeness - 0.02,
+            "{} {}",
+            t.likeness,
+            r.likeness
+        );
         // Too few glyphs for the field: no reading.
         assert_eq!(read(FieldKind::Phone, &write(&digits), |_| true), None);
+    }
+
+    /// Ink spread by `r` pixels each way (a minimum filter).
+    fn spread(img: &GrayImage, r: u32) -> GrayImage {
+        GrayImage::from_fn(img.width(), img.height(), |x, y| {
+            let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+            let (x1, y1) = ((x + r).min(img.width() - 1), (y + r).min(img.height() - 1));
+            let dark = (y0..=y1).any(|v| (x0..=x1).any(|u| img.get_pixel(u, v)[0] < 128));
+            Luma([if dark { 0 } else { 255 }])
+        })
     }
 
     #[test]
