@@ -294,6 +294,105 @@ pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
     best.0
 }
 
+/// The image with its scanner streaks (columns darker than their
+/// neighbours by the same few levels from top to bottom, a dirty sensor)
+/// lightened back; `None` when it has none. `gap` is the distance (pixels)
+/// of the neighbours a column is compared with: more than a streak's width.
+pub fn remove_streaks(img: &GrayImage, gap: u32) -> Option<GrayImage> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let gap = gap.max(1) as usize;
+    if w <= 2 * gap || h < 16 {
+        return None;
+    }
+    let raw = img.as_raw();
+    let step = (h / 400).max(1);
+    let rows: Vec<usize> = (0..h).step_by(step).collect();
+    let mut fixes: Vec<(usize, i32)> = Vec::new();
+    let mut hist = [0u32; 256];
+    for x in gap..w - gap {
+        hist.iter_mut().for_each(|c| *c = 0);
+        for &y in &rows {
+            let r = &raw[y * w..(y + 1) * w];
+            let d = r[x] as i32 - (r[x - gap] as i32 + r[x + gap] as i32) / 2;
+            hist[(d.clamp(-128, 127) + 128) as usize] += 1;
+        }
+        let n = rows.len() as u32;
+        let mut seen = 0;
+        let mut median = 0i32;
+        for (i, c) in hist.iter().enumerate() {
+            seen += c;
+            if seen * 2 >= n {
+                median = i as i32 - 128;
+                break;
+            }
+        }
+        // A streak: darker by 8 to 90 levels, the same within a few levels
+        // on most rows (text crosses a column on some rows only).
+        if !(-90..=-8).contains(&median) {
+            continue;
+        }
+        let lo = (median - 10 + 128).max(0) as usize;
+        let hi = (median + 10 + 128).min(255) as usize;
+        let near: u32 = hist[lo..=hi].iter().sum();
+        if near * 10 >= n * 6 {
+            fixes.push((x, -median));
+        }
+    }
+    if fixes.is_empty() {
+        return None;
+    }
+    let mut out = img.clone();
+    let buf: &mut [u8] = &mut out;
+    for (x, add) in fixes {
+        for y in 0..h {
+            let p = &mut buf[y * w + x];
+            *p = (*p as i32 + add).min(255) as u8;
+        }
+    }
+    Some(out)
+}
+
+/// Boxes `(x0, y0, x1, y1)` of the regions of `img` clearly darker than its
+/// paper (its 80th percentile) whose box is `min`..`max` pixels wide and
+/// high (either way round) and at least half filled: cards with a dark
+/// background lying on a page (at about one pixel per millimetre, the
+/// text of a page is too thin to join into such regions).
+pub fn dark_regions(
+    img: &GrayImage,
+    min: (u32, u32),
+    max: (u32, u32),
+) -> Vec<(u32, u32, u32, u32)> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut hist = [0u32; 256];
+    img.as_raw().iter().for_each(|&g| hist[g as usize] += 1);
+    let n = (w * h) as u32;
+    let mut seen = 0;
+    let mut paper = 255u32;
+    for (g, c) in hist.iter().enumerate() {
+        seen += c;
+        if seen * 5 >= n * 4 {
+            paper = g as u32;
+            break;
+        }
+    }
+    let mask: Vec<bool> = img
+        .as_raw()
+        .iter()
+        .map(|&g| (g as u32) * 5 < paper * 4)
+        .collect();
+    let fits = |a: usize, b: usize| {
+        a >= min.0 as usize && a <= max.0 as usize && b >= min.1 as usize && b <= max.1 as usize
+    };
+    crate::ocrb::components(&mask, w, h)
+        .into_iter()
+        .filter(|c| {
+            let (bw, bh) = (c.x1 - c.x0, c.y1 - c.y0);
+            (fits(bw, bh) || fits(bh, bw)) && c.area * 2 >= bw * bh
+        })
+        .map(|c| (c.x0 as u32, c.y0 as u32, c.x1 as u32, c.y1 as u32))
+        .collect()
+}
+
 /// Bounding box `(x0, y0, x1, y1)` of the mask's ink, ignoring a margin of
 /// `margin` pixels on each side (scanner borders); `None` when no ink.
 pub fn ink_bbox(mask: &[bool], w: u32, h: u32, margin: u32) -> Option<(u32, u32, u32, u32)> {
@@ -329,6 +428,63 @@ mod tests {
         }
         let s = find_skew(&mask, w, h, 3.0);
         assert!((s - 2.0).abs() < 0.1, "found {s}");
+    }
+
+    #[test]
+    fn scanner_streaks_are_lightened_printed_lines_kept() {
+        // Paper with text-like blocks, a 2-pixel streak 40 levels dark from
+        // top to bottom, and a printed vertical line over a third of the height.
+        let mut img = GrayImage::from_fn(200, 300, |x, y| {
+            let text = (y / 12) % 3 == 0 && x % 7 < 3 && (20..180).contains(&x);
+            Luma([if text { 50 } else { 235 }])
+        });
+        for y in 0..300 {
+            for x in [100u32, 101] {
+                let p = img.get_pixel(x, y).0[0];
+                img.put_pixel(x, y, Luma([p.saturating_sub(40)]));
+            }
+            if y < 100 {
+                img.put_pixel(150, y, Luma([20]));
+            }
+        }
+        let clean = remove_streaks(&img, 3).expect("a streak is found");
+        assert_eq!(
+            clean.get_pixel(100, 15).0[0],
+            235,
+            "the streak is paper again"
+        );
+        assert_eq!(clean.get_pixel(101, 200).0[0], 235);
+        assert_eq!(
+            clean.get_pixel(100, 5).0[0],
+            50,
+            "text under it is lightened as much"
+        );
+        assert_eq!(clean.get_pixel(150, 50).0[0], 20, "a printed line stays");
+        assert_eq!(clean.get_pixel(63, 0).0[0], 50, "text stays");
+        let plain = GrayImage::from_pixel(200, 300, Luma([235]));
+        assert!(remove_streaks(&plain, 3).is_none());
+    }
+
+    #[test]
+    fn dark_cards_are_found_not_text_nor_light_cards() {
+        // One pixel per millimetre: a dark card (86 × 54 with a lighter
+        // corner), a light card, and lines of text.
+        let img = GrayImage::from_fn(210, 297, |x, y| {
+            let dark = (20..106).contains(&x) && (30..84).contains(&y);
+            let corner = dark && x < 50 && y < 50;
+            let light = (110..196).contains(&x) && (30..84).contains(&y);
+            let text = (150..250).contains(&y) && y % 6 < 2 && (20..190).contains(&x);
+            let g: u8 = match () {
+                _ if corner => 200,
+                _ if dark => 150,
+                _ if light => 225,
+                _ if text => 60,
+                _ => 240,
+            };
+            Luma([g])
+        });
+        let found = dark_regions(&img, (70, 42), (100, 72));
+        assert_eq!(found, vec![(20, 30, 106, 84)]);
     }
 
     #[test]

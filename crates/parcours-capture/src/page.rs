@@ -476,6 +476,30 @@ pub fn analyze(page: &PageImage) -> Result<PageAnalysis, String> {
         out.rotation = 0;
         out.frame.flipped = false;
     }
+    // A carte Vitale's dark background can hide its words from the page's
+    // reading (a scanner streak across it, waves): a dark card whose NIR,
+    // read on its own, passes its key is a social-security proof (either
+    // way up when the page's reading did not tell).
+    if matches!(out.kind, PageKind::Unknown | PageKind::IdProof) && !out.has_ssn {
+        let turns: &[bool] = if out.kind == PageKind::Unknown {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &turn in turns {
+            let mut a = out.clone();
+            a.frame.flipped ^= turn;
+            if crate::proofs::card_nir(page, &a).is_some() {
+                if out.kind == PageKind::Unknown {
+                    out.kind = PageKind::SsnProof;
+                    out.frame.flipped = a.frame.flipped;
+                    out.rotation = if a.frame.flipped { 180 } else { 0 };
+                }
+                out.has_ssn = true;
+                break;
+            }
+        }
+    }
     out.proofs_not_separate = out.has_id && out.has_ssn;
     out.text = text;
     Ok(out)

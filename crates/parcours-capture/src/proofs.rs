@@ -78,9 +78,11 @@ pub fn find_nir(text: &str) -> Option<String> {
     shaped
 }
 
-/// Reads the social-security proof of a page: the lines of the
-/// classification OCR that hold many digits are read again at ~300 dpi with
-/// a digits-only whitelist.
+/// Reads the social-security proof of a page: a NIR that passes its key in
+/// the classification OCR, else in its lines that hold many digits read
+/// again at ~300 dpi, else on a dark card of the page read on its own
+/// ([`card_nir`]). A number that fails its key is not taken: it is a
+/// misreading far more often than a wrong number on the proof.
 pub fn read_ssn(page: &PageImage, a: &PageAnalysis) -> SsnProof {
     let f = fold(&a.text.text);
     let kind = if f.contains("ATTESTATION") || f.split_whitespace().count() > 60 {
@@ -88,62 +90,196 @@ pub fn read_ssn(page: &PageImage, a: &PageAnalysis) -> SsnProof {
     } else {
         SsnProofKind::CarteVitale
     };
-    let mut nir = find_valid_nir(&a.text.text);
-    if nir.is_none() {
-        let k = a.work_k as f32;
-        let mm = page.dpi / 25.4;
-        let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
-        let mut candidates = Vec::new();
-        for line in a.text.lines() {
+    let k = a.work_k as f32;
+    let nir = find_valid_nir(&a.text.text)
+        .or_else(|| {
+            digit_lines(&a.text)
+                .into_iter()
+                .find_map(|(x0, y0, x1, y1)| {
+                    reread_line(page, &page.image, a, (x0 * k, y0 * k, x1 * k, y1 * k))
+                })
+        })
+        .or_else(|| card_nir(page, a));
+    SsnProof { kind, nir }
+}
+
+/// The boxes `(x0, y0, x1, y1)` of the OCR's lines that may hold a NIR
+/// (9 digits or more, not an MRZ line), in the OCR's pixels.
+fn digit_lines(t: &OcrText) -> Vec<(f32, f32, f32, f32)> {
+    t.lines()
+        .into_iter()
+        .filter(|line| {
             let words: Vec<&str> = line.iter().map(|w| w.text.as_str()).collect();
-            if mrz_like(&words.join(" ")) {
-                continue;
-            }
-            let digits = line
+            let digits = words
                 .iter()
-                .flat_map(|w| w.text.chars())
+                .flat_map(|w| w.chars())
                 .filter(char::is_ascii_digit)
                 .count();
-            if digits < 9 {
-                continue;
-            }
-            let x0 = line.iter().map(|w| w.rect.x).min().unwrap_or(0) as f32 * k;
-            let y0 = line.iter().map(|w| w.rect.y).min().unwrap_or(0) as f32 * k;
-            let x1 = line.iter().map(|w| w.rect.x + w.rect.w).max().unwrap_or(0) as f32 * k;
-            let y1 = line.iter().map(|w| w.rect.y + w.rect.h).max().unwrap_or(0) as f32 * k;
-            let crop = geom::warp(
-                &page.image,
-                &a.frame,
-                x0 - 3.0 * mm,
-                y0 - 1.5 * mm,
-                x1 + 3.0 * mm,
-                y1 + 1.5 * mm,
-                scale,
-            );
-            let crop = geom::flatten(&crop, (12.0 * scale * mm / 2.0) as u32);
+            digits >= 9 && !mrz_like(&words.join(" "))
+        })
+        .map(|line| {
+            let x0 = line.iter().map(|w| w.rect.x).min().unwrap_or(0) as f32;
+            let y0 = line.iter().map(|w| w.rect.y).min().unwrap_or(0) as f32;
+            let x1 = line.iter().map(|w| w.rect.x + w.rect.w).max().unwrap_or(0) as f32;
+            let y1 = line.iter().map(|w| w.rect.y + w.rect.h).max().unwrap_or(0) as f32;
+            (x0, y0, x1, y1)
+        })
+        .collect()
+}
+
+/// Reads again at ~300 dpi the line whose words' box is `(x0, y0, x1, y1)`
+/// (upright full-resolution pixels), widened by a few characters each side
+/// (its first or last group may have been lost), from `src` (the page's
+/// image or a cleaned copy), flattened tile by tile:
+/// with a digits-only whitelist, then without. A NIR that passes its key.
+fn reread_line(
+    page: &PageImage,
+    src: &image::GrayImage,
+    a: &PageAnalysis,
+    b: (f32, f32, f32, f32),
+) -> Option<String> {
+    let mm = page.dpi / 25.4;
+    let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
+    let (frame, (x0, y0, x1, y1)) = line_frame(src, &a.frame, b, mm);
+    let crop = geom::warp(
+        src,
+        &frame,
+        x0 - 8.0 * mm,
+        y0 - 1.5 * mm,
+        x1 + 8.0 * mm,
+        y1 + 1.5 * mm,
+        scale,
+    );
+    let crop = geom::flatten_local(&crop, (4.0 * scale * mm) as u32);
+    for whitelist in [Some("0123456789AB "), None] {
+        let opts = OcrOptions {
+            lang: Lang::Eng,
+            psm: PageSegMode::PsmSingleLine,
+            whitelist,
+            dpi: page.dpi * scale,
+            pad: 10,
+        };
+        let t = ocr::read_image(&crop, &opts).ok();
+        if let Some(n) = t.and_then(|t| find_valid_nir(&t.text)) {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// The frame that makes the line in box `b` (upright pixels of `frame`)
+/// level, and the box in it: a card may lie a few degrees askew on a page
+/// set straight by its other content (or by a dark glass around it).
+fn line_frame(
+    src: &image::GrayImage,
+    frame: &Frame,
+    b: (f32, f32, f32, f32),
+    mm: f32,
+) -> (Frame, (f32, f32, f32, f32)) {
+    let (x0, y0, x1, y1) = b;
+    let crop = geom::warp(
+        src,
+        frame,
+        x0 - 4.0 * mm,
+        y0 - 4.0 * mm,
+        x1 + 4.0 * mm,
+        y1 + 4.0 * mm,
+        1.0,
+    );
+    let crop = geom::flatten_local(&crop, (4.0 * mm) as u32);
+    let mask: Vec<bool> = crop.as_raw().iter().map(|&g| g < 128).collect();
+    let d = geom::find_skew(&mask, crop.width(), crop.height(), 6.0);
+    if d.abs() < 0.5 {
+        return (*frame, b);
+    }
+    let turned = Frame {
+        skew_deg: frame.skew_deg + if frame.flipped { -d } else { d },
+        ..*frame
+    };
+    let (cu, cv) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (sx, sy) = frame.map(cu, cv);
+    let (nu, nv) = turned.unmap(sx, sy);
+    let (hw, hh) = ((x1 - x0) / 2.0, (y1 - y0) / 2.0);
+    (turned, (nu - hw, nv - hh, nu + hw, nv + hh))
+}
+
+/// Cards with a dark background lying on the page (a carte Vitale): their
+/// boxes in upright full-resolution pixels, found at one pixel per
+/// millimetre.
+pub fn dark_cards(page: &PageImage, a: &PageAnalysis) -> Vec<(f32, f32, f32, f32)> {
+    let ks = ((page.dpi / 25.4).round() as u32).max(1);
+    let small = geom::box_downscale(&page.image, ks);
+    let frame = Frame {
+        w: small.width() as f32,
+        h: small.height() as f32,
+        ..a.frame
+    };
+    let up = geom::warp(&small, &frame, 0.0, 0.0, frame.w, frame.h, 1.0);
+    // A bank card is 85.6 × 54 mm; room for a scan at 94 % and a card
+    // left a few degrees askew.
+    let px_mm = page.dpi / 25.4 / ks as f32;
+    let mm = |v: f32| (v * px_mm).round() as u32;
+    let k = ks as f32;
+    geom::dark_regions(&up, (mm(70.0), mm(42.0)), (mm(100.0), mm(72.0)))
+        .into_iter()
+        .map(|(x0, y0, x1, y1)| (x0 as f32 * k, y0 as f32 * k, x1 as f32 * k, y1 as f32 * k))
+        .collect()
+}
+
+/// The NIR printed on a dark card of the page (a carte Vitale, whose
+/// background hides its text from the page's reading): each card read
+/// again at ~300 dpi, scanner streaks lightened and flattened tile by tile.
+/// Only a NIR that passes its key.
+pub fn card_nir(page: &PageImage, a: &PageAnalysis) -> Option<String> {
+    let cards = dark_cards(page, a);
+    if cards.is_empty() {
+        return None;
+    }
+    let mm = page.dpi / 25.4;
+    let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
+    let clean = geom::remove_streaks(&page.image, 1 + (page.dpi / 150.0).round() as u32);
+    let src = clean.as_ref().unwrap_or(&page.image);
+    for (x0, y0, x1, y1) in cards {
+        // Inside the card's edge: its dark rim would read as a picture.
+        let crop = geom::warp(
+            src,
+            &a.frame,
+            x0 + 1.5 * mm,
+            y0 + 1.5 * mm,
+            x1 - 1.5 * mm,
+            y1 - 1.5 * mm,
+            scale,
+        );
+        let crop = geom::flatten_local(&crop, (4.0 * scale * mm) as u32);
+        let mut lines = Vec::new();
+        for psm in [PageSegMode::PsmAuto, PageSegMode::PsmSingleBlock] {
             let opts = OcrOptions {
                 lang: Lang::Eng,
-                psm: PageSegMode::PsmSingleLine,
-                whitelist: Some("0123456789AB "),
+                psm,
+                whitelist: None,
                 dpi: page.dpi * scale,
                 pad: 10,
             };
-            if let Ok(t) = ocr::read_image(&crop, &opts) {
-                if let Some(n) = find_valid_nir(&t.text) {
-                    nir = Some(n);
-                    break;
-                }
-                candidates.extend(find_nir(&t.text));
+            let t = ocr::read_image(&crop, &opts).ok();
+            let Some(t) = t else { continue };
+            if let Some(n) = find_valid_nir(&t.text) {
+                return Some(n);
+            }
+            if psm == PageSegMode::PsmAuto {
+                lines = digit_lines(&t);
             }
         }
-        if nir.is_none() {
-            nir = candidates
-                .into_iter()
-                .next()
-                .or_else(|| find_nir(&a.text.text));
+        // The card's number lines, read again on their own.
+        let (u0, v0) = (x0 + 1.5 * mm, y0 + 1.5 * mm);
+        for (lx0, ly0, lx1, ly1) in std::mem::take(&mut lines) {
+            let at = |x: f32, y: f32| (u0 + x / scale, v0 + y / scale);
+            let ((bx0, by0), (bx1, by1)) = (at(lx0, ly0), at(lx1, ly1));
+            if let Some(n) = reread_line(page, src, a, (bx0, by0, bx1, by1)) {
+                return Some(n);
+            }
         }
     }
-    SsnProof { kind, nir }
+    None
 }
 
 /// MRZ-looking lines of the classification OCR: their union box (working pixels).
@@ -327,6 +463,90 @@ mod tests {
         // The digits of an MRZ line may pass a NIR key by chance: never a NIR.
         assert_eq!(find_nir("1710201906687ERIC<<<<<<<<<<6509088M5"), None);
         assert_eq!(find_nir("171020190686715006509088"), None);
+    }
+
+    /// An A4 page at 150 dpi with a dark card (a carte Vitale's grey, wave
+    /// lines, a scanner streak across it) printed with `number` in a 5 × 7
+    /// pixel font (digits without 6 and 8) three times enlarged.
+    fn page_with_card(number: &str) -> PageImage {
+        const FONT: &[(char, [u8; 7])] = &[
+            ('0', [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E]),
+            ('1', [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E]),
+            ('2', [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F]),
+            ('3', [0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E]),
+            ('4', [0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02]),
+            ('5', [0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E]),
+            ('7', [0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08]),
+            ('9', [0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C]),
+        ];
+        let (cx, cy, cw, ch) = (300u32, 400u32, 506u32, 319u32);
+        let mut img = image::GrayImage::from_fn(1240, 1754, |x, y| {
+            let on_card = (cx..cx + cw).contains(&x) && (cy..cy + ch).contains(&y);
+            let wave = ((y as f32 + 6.0 * (x as f32 / 40.0).sin()) as u32).is_multiple_of(23);
+            image::Luma([match (on_card, wave) {
+                (true, true) => 118,
+                (true, false) => 150,
+                _ => 236,
+            }])
+        });
+        let s = 3;
+        let (x0, y0) = (cx + 24, cy + 236);
+        for (i, ch) in number.chars().enumerate() {
+            let Some((_, rows)) = FONT.iter().find(|(c, _)| *c == ch) else {
+                continue;
+            };
+            for (ry, bits) in rows.iter().enumerate() {
+                for rx in 0..5u32 {
+                    if bits & (0x10 >> rx) != 0 {
+                        for (dx, dy) in (0..s).flat_map(|a| (0..s).map(move |b| (a, b))) {
+                            let x = x0 + (i as u32 * 6 + rx) * s + dx;
+                            let y = y0 + ry as u32 * s + dy;
+                            img.put_pixel(x, y, image::Luma([25]));
+                        }
+                    }
+                }
+            }
+        }
+        for y in 0..img.height() {
+            let p = img.get_pixel(x0 + 1, y).0[0];
+            img.put_pixel(x0 + 1, y, image::Luma([p.saturating_sub(45)]));
+        }
+        PageImage {
+            source_file: "vitale.png".into(),
+            source_page: 1,
+            image: image::imageops::blur(&img, 0.7),
+            dpi: 150.0,
+            encoded: Vec::new(),
+            ext: "png",
+        }
+    }
+
+    fn analysis_of(page: &PageImage) -> PageAnalysis {
+        PageAnalysis {
+            kind: parcours_domain::PageKind::SsnProof,
+            rotation: 0,
+            frame: Frame::upright(page.image.width(), page.image.height()),
+            ink_ratio: 0.05,
+            has_id: false,
+            has_ssn: true,
+            proofs_not_separate: false,
+            text: OcrText::default(),
+            work_k: 1,
+        }
+    }
+
+    #[test]
+    fn the_nir_of_a_dark_card_is_read_on_the_card_and_only_with_its_key() {
+        let page = page_with_card("1 75 01 75 012 002 15");
+        let a = analysis_of(&page);
+        assert_eq!(dark_cards(&page, &a).len(), 1, "the card is found");
+        assert_eq!(card_nir(&page, &a).as_deref(), Some("175017501200215"));
+        let s = read_ssn(&page, &a);
+        assert_eq!(s.nir.as_deref(), Some("175017501200215"));
+        // The same card with a number whose key fails: no NIR rather than a
+        // misreading.
+        let page = page_with_card("1 75 01 75 012 002 14");
+        assert_eq!(read_ssn(&page, &analysis_of(&page)).nir, None);
     }
 
     #[test]
