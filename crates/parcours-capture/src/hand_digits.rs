@@ -20,7 +20,7 @@ use image::GrayImage;
 use parcours_domain::form::FieldKind;
 
 /// Side of a normalised glyph, pixels.
-const S: usize = 16;
+pub(crate) const S: usize = 16;
 /// Template classes: digits, the date's separator, the plus of +33 and the
 /// letters of Corsica's departments (2A, 2B).
 const CLASSES: &[u8; 14] = b"0123456789/+AB";
@@ -56,7 +56,7 @@ fn parse_templates(data: &[u8]) -> Vec<Template> {
 }
 
 /// Zero mean, unit norm; false for a flat patch.
-fn standardise(v: &mut [f32]) -> bool {
+pub(crate) fn standardise(v: &mut [f32]) -> bool {
     let mean = v.iter().sum::<f32>() / v.len() as f32;
     v.iter_mut().for_each(|x| *x -= mean);
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -78,16 +78,16 @@ pub(crate) struct Blob {
 }
 
 impl Blob {
-    fn h(&self) -> usize {
+    pub(crate) fn h(&self) -> usize {
         self.y1 - self.y0
     }
-    fn w(&self) -> usize {
+    pub(crate) fn w(&self) -> usize {
         self.x1 - self.x0
     }
-    fn overlap_x(&self, o: &Blob) -> usize {
+    pub(crate) fn overlap_x(&self, o: &Blob) -> usize {
         self.x1.min(o.x1).saturating_sub(self.x0.max(o.x0))
     }
-    fn join(&mut self, o: &Blob) {
+    pub(crate) fn join(&mut self, o: &Blob) {
         self.x0 = self.x0.min(o.x0);
         self.y0 = self.y0.min(o.y0);
         self.x1 = self.x1.max(o.x1);
@@ -309,7 +309,7 @@ impl Glyph {
 /// A glyph's ink (the pixels of its labels inside columns `x0..x1`), cut to
 /// the ink, padded to a square and box-averaged to `S` x `S` coverage (as
 /// `tools/hand_templates.py` does to the fonts' glyphs).
-fn normalise(
+pub(crate) fn normalise(
     labels: &[u32],
     w: usize,
     ids: &[u32],

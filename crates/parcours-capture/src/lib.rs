@@ -20,6 +20,7 @@ pub mod error;
 pub mod form_read;
 pub mod geom;
 pub mod hand_digits;
+pub mod hand_letters;
 mod mend;
 pub mod mrz_zone;
 pub mod ocr;
@@ -521,6 +522,10 @@ fn calibrate(
                 // glyphs before the street's name are not its letters.
                 r.value = Some(FieldValue::Text(format!("{number} {v}")));
             }
+        }
+        // Handwritten capitals, read glyph by glyph.
+        if let (true, Some(letters)) = (handwritten, &g.letters) {
+            hand_letters::mend(f.kind, &mut r.value, letters);
         }
         // A place name: the nearest commune (among the postcode's for the
         // town and where the form was signed).

@@ -1,8 +1,13 @@
 """Renders the handwriting-like glyphs of digit fields (0-9 and the date's
 slash) from every handwriting font Debian packages here into
 `src/hand_templates.bin`, with the `+` of an international phone number and
-the `A` and `B` of a Corsican NIR (run from the repository root with the project's
+the `A` and `B` of a Corsican NIR, and the block capitals, digits, `@` and
+`+` of the letter fields (names, places, addresses, e-mail) into
+`src/hand_letters.bin` (run from the repository root with the project's
 venv: `.tools/venv/bin/python crates/parcours-capture/tools/hand_templates.py`).
+The small punctuation of letter fields (`.`, `-`, `_`, `'`) and the accents
+are told apart by their size and place on the line (`hand_letters.rs`), not
+by templates: a dot or a dash fills its square like any blob.
 
 `--without-generator-fonts` leaves out the fonts that our fixture generator
 writes with, to measure the reader on hands it has never seen.
@@ -10,8 +15,9 @@ writes with, to measure the reader on hands it has never seen.
 Each glyph is rendered at a cap height of about 70 px, turned by -5, 0 and
 5 degrees, thin and thickened, cut to its ink, padded to a square and
 box-averaged to S x S ink coverage (0 paper, 255 ink): exactly what
-`hand_digits::normalise` does to a scanned glyph. File: b"HDG1", S (u8),
-then per template the character (u8) and S*S bytes."""
+`hand_digits::normalise` does to a scanned glyph. File: b"HDG1" (digits)
+or b"HDL1" (letters), S (u8), then per template the character (u8) and S*S
+bytes."""
 
 import argparse
 import os
@@ -22,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 S = 16
 CHARS = "0123456789/+AB"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+"
 FONTS = [
     # (path, used by tests/fixtures/gen)
     ("/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf", True),
@@ -70,16 +77,11 @@ def render(path: str, ch: str, angle: float, grow: int) -> np.ndarray:
     return np.asarray(img) >= 128
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--without-generator-fonts", action="store_true")
-    ap.add_argument("--out", default="crates/parcours-capture/src/hand_templates.bin")
-    a = ap.parse_args()
-    fonts = [p for p, gen in FONTS if os.path.exists(p) and not (gen and a.without_generator_fonts)]
-    data = bytearray(b"HDG1" + bytes([S]))
+def write(out: str, magic: bytes, chars: str, fonts: list) -> None:
+    data = bytearray(magic + bytes([S]))
     n = 0
     for path in fonts:
-        for ch in CHARS:
+        for ch in chars:
             for angle in (-5, 0, 5):
                 for grow in (0, 3):
                     mask = render(path, ch, angle, grow)
@@ -87,8 +89,19 @@ def main():
                         continue
                     data += ch.encode("ascii") + normalise(mask).tobytes()
                     n += 1
-    Path(a.out).write_bytes(bytes(data))
-    print(f"{n} templates from {len(fonts)} fonts -> {a.out} ({len(data)} bytes)")
+    Path(out).write_bytes(bytes(data))
+    print(f"{n} templates from {len(fonts)} fonts -> {out} ({len(data)} bytes)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--without-generator-fonts", action="store_true")
+    ap.add_argument("--out", default="crates/parcours-capture/src/hand_templates.bin")
+    ap.add_argument("--letters-out", default="crates/parcours-capture/src/hand_letters.bin")
+    a = ap.parse_args()
+    fonts = [p for p, gen in FONTS if os.path.exists(p) and not (gen and a.without_generator_fonts)]
+    write(a.out, b"HDG1", CHARS, fonts)
+    write(a.letters_out, b"HDL1", LETTERS, fonts)
 
 
 if __name__ == "__main__":
