@@ -613,17 +613,14 @@ fn calibrate(
                 "first_names" if !v.contains(' ') => d.given_names.first().map(String::as_str),
                 _ => None,
             };
-            if let Some(m) = mrz.filter(|m| {
+            // (A letter of another language's read with a French accent,
+            // `FERNÉNDEZ` for FERNÁNDEZ, is one letter away too.)
+            let near = mrz.filter(|m| {
                 r.confidence < 0.7
-                    && v.chars().all(|c| c.is_ascii_alphabetic())
-                    && m.chars().all(|c| c.is_ascii_uppercase())
+                    && v.chars().all(char::is_alphabetic)
                     && communes::near(v, m) == Some(1)
-            }) {
-                let written = if v.chars().any(|c| c.is_ascii_lowercase()) {
-                    m[..1].to_string() + &m[1..].to_lowercase()
-                } else {
-                    m.to_string()
-                };
+            });
+            if let Some(written) = near.and_then(|m| mend::name_from_mrz(v, m, false)) {
                 r.value = Some(FieldValue::Text(written));
             }
         }

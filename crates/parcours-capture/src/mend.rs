@@ -243,8 +243,12 @@ const DOMAINS: [&str; 24] = [
     "proton.me",
 ];
 
-/// The known domain `read` misreads, if one is clearly nearest.
+/// The known domain `read` misreads, if one is clearly nearest; a domain
+/// without its dot is the applicant's (`prenom@outlook`).
 fn domain(read: &str) -> Option<&'static str> {
+    if !read.contains('.') {
+        return None;
+    }
     let mut scored: Vec<(usize, &str)> = DOMAINS.iter().map(|d| (distance(read, d), *d)).collect();
     scored.sort();
     let (d, best) = scored[0];
@@ -418,6 +422,10 @@ mod tests {
         // The name run into the domain: no `@` at all.
         assert_eq!(email("jean.dupontfree.fr", "DUPONT", &["JEAN"]), None);
         assert_eq!(email("jean.dupont@free", "DUPONT", &["JEAN"]), None);
+        assert_eq!(
+            email("valerie.guerin@outlook", "GUERIN", &["VALERIE"]),
+            None
+        );
         assert_eq!(email("jean.dupont@@free.fr", "DUPONT", &["JEAN"]), None);
     }
 }
