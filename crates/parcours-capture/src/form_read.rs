@@ -491,10 +491,6 @@ fn year_prior(date: &str) -> Option<String> {
     Some(format!("{d}/{m}/{fixed}"))
 }
 
-/// Tesseract's confidence from which a whole NIR that fails its key is
-/// not mended.
-const NIR_SURE: f32 = 0.7;
-
 /// A NIR that fails its key, mended when exactly one single change passes
 /// it: a usual handwritten digit confusion, a dropped "1" (a bare stroke)
 /// or one character too many.
@@ -759,14 +755,12 @@ fn read_text_field(
             }
         }
     }
-    // What the field's own rules allow to mend; never trusted. A NIR read
-    // confidently whole that fails its key is as the applicant wrote it.
+    // What the field's own rules allow to mend; never trusted. A typed NIR
+    // that fails its key is as the applicant wrote it (Tesseract reads
+    // typed digits right; the mend is for a hand's confusions).
+    let typed = stats.pairs >= 8 && stats.aligned as f32 >= 0.8 * stats.pairs as f32;
     let mended = match (&value, kind) {
-        (Some(FieldValue::Text(v)), FieldKind::Nir)
-            if !fits(kind, v) && (conf < NIR_SURE || v.chars().count() != 15) =>
-        {
-            mend_nir(v)
-        }
+        (Some(FieldValue::Text(v)), FieldKind::Nir) if !fits(kind, v) && !typed => mend_nir(v),
         (Some(FieldValue::Text(_)), FieldKind::Date) => {
             let r = repair(kind, &raw);
             year_prior(&r).and_then(|r| match normalize(kind, &r) {
