@@ -733,7 +733,17 @@ fn read_text_field(
         FieldKind::Date | FieldKind::Postcode | FieldKind::Phone | FieldKind::Nir
     );
     let shaped = |v: &Option<FieldValue>| matches!(v, Some(FieldValue::Text(s)) if fits(kind, s));
-    if digits && !shaped(&value) {
+    // Typed, with all its characters, the value is as the applicant wrote
+    // it even against the rules (`00000`, a key that fails): no re-read
+    // may turn it into a valid one.
+    let typed = stats.pairs >= 8 && stats.aligned as f32 >= 0.8 * stats.pairs as f32;
+    let complete = match &value {
+        Some(FieldValue::Text(v)) => {
+            Some(v.chars().filter(char::is_ascii_alphanumeric).count()) == hand_digits::length(kind)
+        }
+        _ => false,
+    };
+    if digits && !shaped(&value) && !(typed && complete) {
         for (lang, psm) in [
             (ocr::Lang::Eng, PageSegMode::PsmSingleLine),
             (ocr::Lang::Fra, PageSegMode::PsmRawLine),
@@ -758,7 +768,6 @@ fn read_text_field(
     // What the field's own rules allow to mend; never trusted. A typed NIR
     // that fails its key is as the applicant wrote it (Tesseract reads
     // typed digits right; the mend is for a hand's confusions).
-    let typed = stats.pairs >= 8 && stats.aligned as f32 >= 0.8 * stats.pairs as f32;
     let mended = match (&value, kind) {
         (Some(FieldValue::Text(v)), FieldKind::Nir) if !fits(kind, v) && !typed => mend_nir(v),
         (Some(FieldValue::Text(_)), FieldKind::Date) => {

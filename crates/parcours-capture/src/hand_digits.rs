@@ -367,7 +367,7 @@ fn classify(mut px: [f32; S * S]) -> Option<Glyph> {
 }
 
 /// How many characters a field of `kind` holds, separators aside.
-fn length(kind: FieldKind) -> Option<usize> {
+pub(crate) fn length(kind: FieldKind) -> Option<usize> {
     match kind {
         FieldKind::Date => Some(8),
         FieldKind::Postcode => Some(5),
