@@ -38,6 +38,16 @@ fn mrz_like(s: &str) -> bool {
     (s.len() >= 10 && lt >= 2) || (s.len() >= 22 && up * 10 >= s.len() * 9 && lt >= 1)
 }
 
+/// Whether the page's OCR holds a line that looks like MRZ (cheap: a page
+/// classified otherwise, e.g. a carte Vitale beside an identity card whose
+/// printed words were missed, is worth a [`read`] then).
+pub fn seen_in_text(a: &PageAnalysis) -> bool {
+    a.text.lines().into_iter().any(|line| {
+        let s: String = line.iter().flat_map(|w| w.text.chars()).collect();
+        mrz_like(&s)
+    })
+}
+
 /// Groups of MRZ-like lines of the page OCR (upright full-resolution
 /// pixels), the most promising first.
 fn bands(t: &OcrText, k: f32, mm: f32) -> Vec<(Bx, usize)> {
@@ -465,13 +475,19 @@ fn deskewed_zone(
             sub[(y * w + x) as usize] = m[(y * w + x) as usize];
         }
     }
-    let delta = geom::find_skew(&sub, w, h, 8.0);
+    // ±8° from the page, and ±10° from the scan's axes: the page's skew
+    // may be another card's, or wrong.
+    let lo = (-8.0f32).min(-10.0 - frame.skew_deg);
+    let hi = 8.0f32.max(10.0 - frame.skew_deg);
+    let delta = skew_between(&sub, w, h, lo, hi);
     let f2 = Frame {
         skew_deg: frame.skew_deg + delta,
         ..*frame
     };
-    // Same centre in the scan, so that the zone stays where it was.
-    let (cu, cv) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
+    // The columns' centre stays where it was in the scan (turning about the
+    // page's centre would move a card lying to one side out of the zone).
+    let cu = u0 + (cx0 + cx1) as f32 / 2.0 / scale;
+    let cv = (v0 + v1) / 2.0;
     let (sx, sy) = frame.map(cu, cv);
     let (cu2, cv2) = f2.unmap(sx, sy);
     let (du, dv) = (cu2 - cu, cv2 - cv);
@@ -482,6 +498,51 @@ fn deskewed_zone(
     );
     let lines = text_lines(&zone, cx0 as usize, cx1 as usize, px_mm);
     (zone, lines)
+}
+
+/// The skew (degrees, in `[lo, hi]`) whose projection profile of the ink
+/// `mask` (`w × h`) is sharpest: 0.25° steps, then 0.05° about the best.
+fn skew_between(mask: &[bool], w: u32, h: u32, lo: f32, hi: f32) -> f32 {
+    let pts: Vec<(f32, f32)> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| mask[(y * w + x) as usize])
+        .map(|(x, y)| (x as f32, y as f32))
+        .collect();
+    if pts.len() < 50 {
+        return 0.0;
+    }
+    let n = (w + h) as usize * 2;
+    let mut bins = vec![0u32; n];
+    let mut score = |deg: f32| -> f64 {
+        let (s, c) = deg.to_radians().sin_cos();
+        bins.iter_mut().for_each(|b| *b = 0);
+        for &(x, y) in &pts {
+            let i = (-x * s + y * c + w as f32).max(0.0) as usize;
+            if i < n {
+                bins[i] += 1;
+            }
+        }
+        bins.iter().map(|&b| (b as f64) * (b as f64)).sum()
+    };
+    let mut best = (0.0f32, score(0.0));
+    let mut a = lo;
+    while a <= hi + 1e-3 {
+        let sc = score(a);
+        if sc > best.1 {
+            best = (a, sc);
+        }
+        a += 0.25;
+    }
+    let centre = best.0;
+    let mut a = centre - 0.25;
+    while a <= centre + 0.25 + 1e-3 {
+        let sc = score(a);
+        if sc > best.1 {
+            best = (a, sc);
+        }
+        a += 0.05;
+    }
+    best.0
 }
 
 fn read_band(
@@ -497,8 +558,10 @@ fn read_band(
     // width (the lines' own extents are found from their columns).
     let u0 = -5.0 * mm;
     let u1 = frame.w + 5.0 * mm;
-    let v0 = band.y0 - 13.0 * mm;
-    let v1 = band.y1 + 9.0 * mm;
+    // A band of one line may be the zone's first or last: two line
+    // pitches and a card's turn either side.
+    let v0 = band.y0 - 14.0 * mm;
+    let v1 = band.y1 + 14.0 * mm;
     let block = (3.0 * px_mm) as u32;
     let first = geom::flatten(
         &geom::warp(&page.image, frame, u0, v0, u1, v1, scale),
@@ -649,6 +712,101 @@ mod tests {
     fn runs_merge_small_gaps() {
         let f = [true, true, false, true, false, false, false, true];
         assert_eq!(runs(&f, 1), vec![(0, 4), (7, 8)]);
+    }
+
+    #[test]
+    fn skew_is_found_beyond_eight_degrees() {
+        // Parallel dashed lines going up to the right by 9.5°.
+        let (w, h) = (600u32, 300u32);
+        let t = (-9.5f32).to_radians().tan();
+        let mut m = vec![false; (w * h) as usize];
+        for x in 0..w {
+            if x % 12 > 8 {
+                continue;
+            }
+            for k in 0..4 {
+                let yc = 150.0 + x as f32 * t + k as f32 * 40.0;
+                for dy in 0..10 {
+                    let y = yc as i64 + dy;
+                    if (0..h as i64).contains(&y) {
+                        m[(y as u32 * w + x) as usize] = true;
+                    }
+                }
+            }
+        }
+        let d = skew_between(&m, w, h, -12.0, 8.0);
+        assert!((d + 9.5).abs() < 0.2, "{d}");
+    }
+
+    /// A TD1 zone on a card lying far right of the page's centre, turned
+    /// 11° from what the page's skew says, found from its first line alone.
+    #[test]
+    fn a_zone_turned_far_from_the_page_is_read() {
+        use crate::ocrb_templates::{CELL_H_OVER_W, TEMPLATES, TH, TW};
+        use image::Luma;
+        let mrz = [
+            "IDFRAGN2WZJW8B0<<<<<<<<<<<<<<<",
+            "6409203F3210226FRA<<<<<<<<<<<6",
+            "ROUSSEL<<JOSIANE<<<<<<<<<<<<<<",
+        ];
+        let (w, h) = (2400u32, 1200u32);
+        let (cw, ch) = (30usize, (30.0 * CELL_H_OVER_W).round() as usize);
+        let (x0, y0, pitch) = (1380usize, 600usize, 51usize);
+        let mut upright = GrayImage::from_pixel(w, h, Luma([250]));
+        for (j, line) in mrz.iter().enumerate() {
+            for (i, c) in line.chars().enumerate() {
+                let (_, px) = TEMPLATES.iter().find(|t| t.0 == c).unwrap();
+                for y in 0..ch {
+                    for x in 0..cw {
+                        let v = px[(y * TH / ch) * TW + x * TW / cw].max(20);
+                        let (px_x, px_y) = (x0 + i * cw + x, y0 + j * pitch + y);
+                        upright.put_pixel(px_x as u32, px_y as u32, Luma([v.min(250)]));
+                    }
+                }
+            }
+        }
+        // The card lies turned by 2° on the scan; the page's skew says 9°.
+        let card = Frame {
+            skew_deg: 2.0,
+            ..Frame::upright(w, h)
+        };
+        let image = geom::warp(&upright, &card, 0.0, 0.0, w as f32, h as f32, 1.0);
+        let page = PageImage {
+            source_file: String::new(),
+            source_page: 1,
+            image,
+            dpi: 300.0,
+            encoded: Vec::new(),
+            ext: "png",
+        };
+        let frame = Frame {
+            skew_deg: 9.0,
+            ..card
+        };
+        // The first line's box in the page's (wrong) frame.
+        let corners = [
+            (x0, y0),
+            (x0 + 30 * cw, y0),
+            (x0, y0 + ch),
+            (x0 + 30 * cw, y0 + ch),
+        ];
+        let pts: Vec<(f32, f32)> = corners
+            .iter()
+            .map(|&(u, v)| {
+                let (sx, sy) = card.map(u as f32, v as f32);
+                frame.unmap(sx, sy)
+            })
+            .collect();
+        let band = Bx {
+            x0: pts.iter().map(|p| p.0).fold(f32::MAX, f32::min),
+            y0: pts.iter().map(|p| p.1).fold(f32::MAX, f32::min),
+            x1: pts.iter().map(|p| p.0).fold(f32::MIN, f32::max),
+            y1: pts.iter().map(|p| p.1).fold(f32::MIN, f32::max),
+        };
+        let mm = 300.0 / 25.4;
+        let on = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let r = read_band(&page, &frame, band, mm, 1.0, mm, on).expect("a reading");
+        assert!(r.valid, "{r:?}");
     }
 
     #[test]
