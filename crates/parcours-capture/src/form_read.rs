@@ -736,7 +736,7 @@ fn read_text_field(
     // Typed, with all its characters, the value is as the applicant wrote
     // it even against the rules (`00000`, a key that fails): no re-read
     // may turn it into a valid one.
-    let typed = stats.pairs >= 8 && stats.aligned as f32 >= 0.8 * stats.pairs as f32;
+    let typed = stats.pairs >= 4 && stats.aligned as f32 >= 0.8 * stats.pairs as f32;
     let complete = match &value {
         Some(FieldValue::Text(v)) => {
             Some(v.chars().filter(char::is_ascii_alphanumeric).count()) == hand_digits::length(kind)

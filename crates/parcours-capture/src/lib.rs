@@ -167,8 +167,11 @@ fn read_page(
         _ => {
             if a.kind == PageKind::IdProof {
                 out.id = proofs::read_id(p, a, on);
-            } else if a.kind == PageKind::Unknown {
-                // A card lying askew can defeat the page's OCR, not its MRZ.
+            } else if a.kind == PageKind::Unknown
+                || (a.kind == PageKind::SsnProof && mrz_zone::seen_in_text(a))
+            {
+                // A card lying askew can defeat the page's OCR, not its MRZ;
+                // an ID beside a carte Vitale shows at least MRZ-like lines.
                 if let Some(d) = proofs::read_id(p, a, on).filter(|d| d.mrz_valid) {
                     out.id = Some(d);
                     out.analysis.kind = PageKind::IdProof;
@@ -477,6 +480,7 @@ fn calibrate(
         };
         let (postcode, city) = (text_of("postcode"), text_of("city"));
         let (last, first) = (text_of("last_name"), text_of("first_names"));
+        let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.clone());
         let Some(r) = reading.fields.get_mut(&f.key) else {
             continue;
         };
@@ -506,6 +510,17 @@ fn calibrate(
                 }
             } else if !fits {
                 r.value = Some(FieldValue::Text(hv.clone()));
+                r.confidence = r.confidence.min(0.5);
+            }
+        }
+        // A handwritten NIR that fails its key, a digit or two from the
+        // proof's (which passes it): the proof's, unsure.
+        if let (true, FieldKind::Nir, Some(FieldValue::Text(v)), Some(p)) =
+            (handwritten, f.kind, &r.value, &ssn_nir)
+        {
+            let differ = v.chars().zip(p.chars()).filter(|(a, b)| a != b).count();
+            if !form_read::fits(f.kind, v) && v.len() == p.len() && differ <= 2 {
+                r.value = Some(FieldValue::Text(p.clone()));
                 r.confidence = r.confidence.min(0.5);
             }
         }
@@ -631,7 +646,6 @@ fn calibrate(
             let (a, b) = (fold_for_mrz(v), fold_for_mrz(mrz));
             !a.is_empty() && a == b
         };
-        let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.as_deref());
         let confirmed = hand_sure
             || place_sure
             || match (f.key.as_str(), f.kind) {
@@ -639,7 +653,7 @@ fn calibrate(
                 // (not one mended or read again to pass it) is confirmed by it.
                 (_, FieldKind::Nir) => {
                     parcours_domain::nir::parse(v).is_ok()
-                        && (r.confidence >= 0.6 || ssn_nir == Some(v))
+                        && (r.confidence >= 0.6 || ssn_nir.as_ref() == Some(v))
                 }
                 // Handwritten accents are often lost and the MRZ has none.
                 ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
