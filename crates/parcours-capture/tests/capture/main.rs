@@ -9,8 +9,8 @@ mod score;
 
 use parcours_domain::form::FormTemplate;
 
-/// Field exact-match floor on the samples (measured 0.844: see NOTES.md).
-const FIELD_FLOOR: f64 = 0.8;
+/// Field exact-match floor on the samples (measured 0.987: see NOTES.md).
+const FIELD_FLOOR: f64 = 0.95;
 
 fn samples_dir() -> Option<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -81,9 +81,8 @@ fn generate(dir: &std::path::Path, mode: &[&str], count: usize, seed: u64) {
 }
 
 /// Fresh envelopes of both tiers (seeds no tuning looked at). Floors under
-/// what 40 + 40 envelopes measure (NOTES.md): typed 98.8 %, handwritten
-/// 73 %, wrong but sure at most 0.5 %, every MRZ read. Measured here:
-/// typed 132/132, handwritten 62/88, none wrong but sure, MRZ 9/9.
+/// what 40 + 40 envelopes measure (NOTES.md): typed 98.9 %, handwritten
+/// 96.6 %, wrong but sure at most 0.5 %, every MRZ read.
 #[test]
 fn generated_envelopes_read_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,8 +102,8 @@ fn generated_envelopes_read_end_to_end() {
         println!("  {d}");
     }
     assert_eq!(s.envelopes, 10);
-    // 344/344 on the 80 envelopes of NOTES.md, but 38/39 here (a dark
-    // carte Vitale on a handwritten envelope read as unknown).
+    // Every page kind on the 80 + 80 envelopes of NOTES.md and 39/39 here;
+    // one page's slip is allowed.
     assert!(
         s.kinds.0 + 1 >= s.kinds.1,
         "page kinds {}/{}",
@@ -123,7 +122,7 @@ fn generated_envelopes_read_end_to_end() {
     };
     assert!(rate("typed") >= 0.95, "typed fields {:.3}", rate("typed"));
     assert!(
-        rate("handwritten") >= 0.6,
+        rate("handwritten") >= 0.85,
         "handwritten fields {:.3}",
         rate("handwritten")
     );
