@@ -252,6 +252,12 @@ pub fn flatten_local(img: &GrayImage, block: u32) -> GrayImage {
 
 /// The skew (degrees, within ±`max_deg`) that makes the ink's rows sharpest.
 pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
+    skew_between(mask, w, h, -max_deg, max_deg)
+}
+
+/// The skew (degrees, in `[lo, hi]`) whose projection profile of the ink
+/// `mask` (`w × h`) is sharpest: 0.25° steps, then 0.05° about the best.
+pub fn skew_between(mask: &[bool], w: u32, h: u32, lo: f32, hi: f32) -> f32 {
     let pts: Vec<(f32, f32)> = (0..h)
         .flat_map(|y| (0..w).map(move |x| (x, y)))
         .filter(|&(x, y)| mask[(y * w + x) as usize])
@@ -260,13 +266,13 @@ pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
     if pts.len() < 50 {
         return 0.0;
     }
-    let score = |deg: f32| -> f64 {
+    let n = (w + h) as usize * 2;
+    let mut bins = vec![0u32; n];
+    let mut score = |deg: f32| -> f64 {
         let (s, c) = deg.to_radians().sin_cos();
-        let n = (w + h) as usize * 2;
-        let mut bins = vec![0u32; n];
+        bins.iter_mut().for_each(|b| *b = 0);
         for &(x, y) in &pts {
-            let v = -x * s + y * c + w as f32;
-            let i = v.max(0.0) as usize;
+            let i = (-x * s + y * c + w as f32).max(0.0) as usize;
             if i < n {
                 bins[i] += 1;
             }
@@ -274,8 +280,8 @@ pub fn find_skew(mask: &[bool], w: u32, h: u32, max_deg: f32) -> f32 {
         bins.iter().map(|&b| (b as f64) * (b as f64)).sum()
     };
     let mut best = (0.0f32, score(0.0));
-    let mut a = -max_deg;
-    while a <= max_deg + 1e-3 {
+    let mut a = lo;
+    while a <= hi + 1e-3 {
         let sc = score(a);
         if sc > best.1 {
             best = (a, sc);

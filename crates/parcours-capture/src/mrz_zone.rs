@@ -479,7 +479,7 @@ fn deskewed_zone(
     // may be another card's, or wrong.
     let lo = (-8.0f32).min(-10.0 - frame.skew_deg);
     let hi = 8.0f32.max(10.0 - frame.skew_deg);
-    let delta = skew_between(&sub, w, h, lo, hi);
+    let delta = geom::skew_between(&sub, w, h, lo, hi);
     let f2 = Frame {
         skew_deg: frame.skew_deg + delta,
         ..*frame
@@ -498,51 +498,6 @@ fn deskewed_zone(
     );
     let lines = text_lines(&zone, cx0 as usize, cx1 as usize, px_mm);
     (zone, lines)
-}
-
-/// The skew (degrees, in `[lo, hi]`) whose projection profile of the ink
-/// `mask` (`w × h`) is sharpest: 0.25° steps, then 0.05° about the best.
-fn skew_between(mask: &[bool], w: u32, h: u32, lo: f32, hi: f32) -> f32 {
-    let pts: Vec<(f32, f32)> = (0..h)
-        .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .filter(|&(x, y)| mask[(y * w + x) as usize])
-        .map(|(x, y)| (x as f32, y as f32))
-        .collect();
-    if pts.len() < 50 {
-        return 0.0;
-    }
-    let n = (w + h) as usize * 2;
-    let mut bins = vec![0u32; n];
-    let mut score = |deg: f32| -> f64 {
-        let (s, c) = deg.to_radians().sin_cos();
-        bins.iter_mut().for_each(|b| *b = 0);
-        for &(x, y) in &pts {
-            let i = (-x * s + y * c + w as f32).max(0.0) as usize;
-            if i < n {
-                bins[i] += 1;
-            }
-        }
-        bins.iter().map(|&b| (b as f64) * (b as f64)).sum()
-    };
-    let mut best = (0.0f32, score(0.0));
-    let mut a = lo;
-    while a <= hi + 1e-3 {
-        let sc = score(a);
-        if sc > best.1 {
-            best = (a, sc);
-        }
-        a += 0.25;
-    }
-    let centre = best.0;
-    let mut a = centre - 0.25;
-    while a <= centre + 0.25 + 1e-3 {
-        let sc = score(a);
-        if sc > best.1 {
-            best = (a, sc);
-        }
-        a += 0.05;
-    }
-    best.0
 }
 
 fn read_band(
@@ -734,7 +689,7 @@ mod tests {
                 }
             }
         }
-        let d = skew_between(&m, w, h, -12.0, 8.0);
+        let d = geom::skew_between(&m, w, h, -12.0, 8.0);
         assert!((d + 9.5).abs() < 0.2, "{d}");
     }
 
