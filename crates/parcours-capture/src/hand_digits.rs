@@ -140,6 +140,29 @@ pub(crate) fn label(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Blob>) 
     (labels, blobs)
 }
 
+/// The blobs `strokes` grouped left to right into glyphs: a blob sharing
+/// half of its columns (or of the group's) with the last group joins it.
+/// Each group: its box and its labels (blob index + 1).
+pub(crate) fn column_groups(
+    blobs: &[Blob],
+    strokes: impl Iterator<Item = usize>,
+) -> Vec<(Blob, Vec<u32>)> {
+    let mut order: Vec<usize> = strokes.collect();
+    order.sort_by_key(|&i| blobs[i].x0);
+    let mut groups: Vec<(Blob, Vec<u32>)> = Vec::new();
+    for i in order {
+        let b = blobs[i];
+        match groups.last_mut() {
+            Some((g, ids)) if 2 * g.overlap_x(&b) >= g.w().min(b.w()) => {
+                g.join(&b);
+                ids.push(i as u32 + 1);
+            }
+            _ => groups.push((b, vec![i as u32 + 1])),
+        }
+    }
+    groups
+}
+
 /// One glyph: the labels of its blobs, the columns it takes of them (two
 /// touching digits are cut apart) and its box.
 #[derive(Debug, Clone)]
@@ -169,24 +192,11 @@ impl Ink {
         heights.sort_unstable();
         let ref_h = heights[(heights.len() - 1) * 9 / 10] as f32;
         // Strokes of a digit, a slash or a plus; dots, dashes and specks are not.
-        let mut order: Vec<usize> = (0..blobs.len())
-            .filter(|&i| blobs[i].h() as f32 >= 0.4 * ref_h)
+        let strokes = (0..blobs.len()).filter(|&i| blobs[i].h() as f32 >= 0.4 * ref_h);
+        let mut pieces: Vec<Piece> = column_groups(&blobs, strokes)
+            .into_iter()
+            .map(|(b, ids)| Piece { b, ids })
             .collect();
-        order.sort_by_key(|&i| blobs[i].x0);
-        let mut pieces: Vec<Piece> = Vec::new();
-        for i in order {
-            let b = blobs[i];
-            match pieces.last_mut() {
-                Some(p) if 2 * p.b.overlap_x(&b) >= p.b.w().min(b.w()) => {
-                    p.b.join(&b);
-                    p.ids.push(i as u32 + 1);
-                }
-                _ => pieces.push(Piece {
-                    b,
-                    ids: vec![i as u32 + 1],
-                }),
-            }
-        }
         // A bit of a digit written apart (the flag of a 5): a small blob
         // lying mostly over a glyph.
         for (i, b) in blobs.iter().enumerate() {

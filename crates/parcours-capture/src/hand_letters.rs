@@ -22,7 +22,7 @@ use image::GrayImage;
 use parcours_domain::form::{normalize, FieldKind, FieldValue};
 use parcours_domain::values;
 
-use crate::hand_digits::{label, normalise, standardise, Blob, S};
+use crate::hand_digits::{column_groups, label, normalise, standardise, Blob, S};
 
 /// Template classes: capitals, digits, the `@` and `+` of an e-mail.
 const CLASSES: &[u8; 38] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+";
@@ -189,10 +189,10 @@ struct Piece {
 }
 
 impl Piece {
-    fn new(b: Blob, id: u32) -> Piece {
+    fn new(b: Blob, ids: Vec<u32>) -> Piece {
         Piece {
             b,
-            ids: vec![id],
+            ids,
             above: Vec::new(),
             below: false,
             punct: None,
@@ -483,21 +483,11 @@ impl Ink {
                     && (b.y1 as f32) < tops[tops.len() / 2] as f32 + 0.25 * ref_h
             })
             .collect();
-        let mut order: Vec<usize> = (0..blobs.len())
-            .filter(|&i| tall(&blobs[i]) && !above[i])
+        let strokes = (0..blobs.len()).filter(|&i| tall(&blobs[i]) && !above[i]);
+        let pieces: Vec<Piece> = column_groups(&blobs, strokes)
+            .into_iter()
+            .map(|(b, ids)| Piece::new(b, ids))
             .collect();
-        order.sort_by_key(|&i| blobs[i].x0);
-        let mut pieces: Vec<Piece> = Vec::new();
-        for i in order {
-            let b = blobs[i];
-            match pieces.last_mut() {
-                Some(p) if 2 * p.b.overlap_x(&b) >= p.b.w().min(b.w()) => {
-                    p.b.join(&b);
-                    p.ids.push(i as u32 + 1);
-                }
-                _ => pieces.push(Piece::new(b, i as u32 + 1)),
-            }
-        }
         if pieces.is_empty() {
             return None;
         }
@@ -618,7 +608,7 @@ impl Ink {
             } else {
                 continue;
             };
-            let mut p = Piece::new(b, id);
+            let mut p = Piece::new(b, vec![id]);
             p.punct = Some(ch);
             punct.push(p);
         }
