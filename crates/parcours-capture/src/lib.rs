@@ -390,10 +390,6 @@ pub fn read_envelope(
     })
 }
 
-/// Share of neighbouring letters on one baseline under which the form was
-/// filled in by hand.
-const TYPED_ALIGNMENT: f32 = 0.8;
-
 /// Whether an address word names a kind of street (or is the `BIS` or `TER`
 /// of a house number), one letter misread allowed.
 fn street_word(w: &str) -> bool {
@@ -458,7 +454,7 @@ fn calibrate(
     let (pairs, aligned) = glyphs
         .values()
         .fold((0, 0), |a, g| (a.0 + g.pairs, a.1 + g.aligned));
-    let handwritten = pairs >= 8 && (aligned as f32) < TYPED_ALIGNMENT * pairs as f32;
+    let handwritten = pairs >= 8 && !form_read::on_one_baseline(pairs, aligned);
     let id = reading.id_document.clone().filter(|d| d.mrz_valid);
     // Whether the hand looks like the glyph reader's fonts (median of its
     // digit fields' likeness).
@@ -595,9 +591,9 @@ fn calibrate(
         // By hand: a name a few letters from the MRZ's, an e-mail address
         // near the usual domains and the applicant's names (typed too when
         // Tesseract is unsure: `icolin` for lcolin).
-        if let (true, Some(FieldValue::Text(v))) = (handwritten || r.confidence < 0.9, &r.value) {
+        let unsure_email = f.key == "email" && r.confidence < 0.9;
+        if let (true, Some(FieldValue::Text(v))) = (handwritten || unsure_email, &r.value) {
             let mended = match (f.key.as_str(), &id) {
-                _ if !handwritten && f.key != "email" => None,
                 ("last_name" | "birth_name", Some(d)) => {
                     mend::name_from_mrz(v, &d.surname, d.name_truncated)
                 }
