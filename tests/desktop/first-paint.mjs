@@ -3,50 +3,22 @@
 // times, and prints each figure and the median.
 //   PARCOURS_APP=… TAURI_DRIVER=… PARCOURS_DB=… xvfb-run -a node tests/desktop/first-paint.mjs [N]
 // run.sh sets the same environment for the journeys; use a scratch database.
-import { spawn } from "node:child_process";
-import net from "node:net";
 import { remote } from "webdriverio";
+import { startDriver } from "./driver.mjs";
 
 for (const v of ["PARCOURS_APP", "TAURI_DRIVER", "PARCOURS_DB"]) {
   if (!process.env[v]) throw new Error(`${v} is not set`);
 }
 const runs = Number(process.argv[2] || 5);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("tauri-driver did not start");
-}
-
-const port = await freePort();
-const driver = spawn(process.env.TAURI_DRIVER, ["--port", String(port), "--native-port", String(await freePort())], {
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const driver = await startDriver(process.env.TAURI_DRIVER, process.env.DRIVER_LOG || "/tmp/tauri-driver.log");
 try {
-  await waitForPort(port);
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = Date.now();
     const b = await remote({
       hostname: "127.0.0.1",
-      port,
+      port: driver.port,
       logLevel: "error",
       capabilities: { "tauri:options": { application: process.env.PARCOURS_APP }, "wdio:enforceWebDriverClassic": true },
     });
@@ -72,6 +44,5 @@ try {
   times.sort((a, b) => a - b);
   console.log(`first paint, median of ${runs}: ${times[Math.floor(runs / 2)]} ms (min ${times[0]}, max ${times.at(-1)})`);
 } finally {
-  // SIGKILL would leave WebKitWebDriver holding its port.
-  driver.kill("SIGTERM");
+  await driver.stop();
 }

@@ -8,17 +8,18 @@
 // PARCOURS_DB (a fresh temp file), a DISPLAY (xvfb-run). See run.sh.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { remote } from "webdriverio";
+import { startDriver } from "./driver.mjs";
 
 const APP = required("PARCOURS_APP");
 const DRIVER = required("TAURI_DRIVER");
 required("PARCOURS_DB");
 const SEED = process.env.PARCOURS_SEED; // optional: target/debug/examples/seed
 const SHOTS = process.env.SHOTS_DIR || "/tmp/shots";
+const DRIVER_LOG = process.env.DRIVER_LOG || path.join(SHOTS, "tauri-driver.log");
 // Two envelopes (PDF + its expected.json): one typed into the intake form,
 // one dropped into the scanner folder. Optional: the work journey is skipped without them.
 const ENVELOPES = (process.env.PARCOURS_ENVELOPES || "").split(":").filter(Boolean);
@@ -31,59 +32,20 @@ function required(name) {
   return v;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.end();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`tauri-driver did not listen on ${port}`);
-}
-
 let driver;
-let port;
 
 before(async () => {
-  port = await freePort();
-  const nativePort = await freePort();
-  driver = spawn(DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  // SIGKILL would leave WebKitWebDriver holding its port: always SIGTERM.
-  process.on("exit", () => driver?.kill("SIGTERM"));
-  await waitForPort(port, 20000);
+  driver = await startDriver(DRIVER, DRIVER_LOG);
 });
 
 after(async () => {
-  if (driver && driver.exitCode === null) {
-    const gone = new Promise((r) => driver.once("exit", r));
-    driver.kill("SIGTERM");
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  }
+  await driver?.stop();
 });
 
 async function openApp() {
   return remote({
     hostname: "127.0.0.1",
-    port,
+    port: driver.port,
     logLevel: "error",
     connectionRetryCount: 0,
     capabilities: {

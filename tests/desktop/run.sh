@@ -58,7 +58,12 @@ python=${PARCOURS_PYTHON:-python3}
 envelopes="$tmp/envelopes/env-0001.pdf:$tmp/envelopes/env-0002.pdf"
 
 step "journey under Xvfb"
-env \
+# In a session of its own, its output to a file: nothing it leaves behind can
+# hold this script's output open, and whatever is left of it is killed after.
+# 15 minutes at most (the journeys take about one).
+journey_log="$tmp/journey.log"
+set +e
+setsid env \
   HOME="$tmp/home" \
   XDG_DATA_HOME="$tmp/data" \
   XDG_CONFIG_HOME="$tmp/config" \
@@ -67,11 +72,29 @@ env \
   PARCOURS_DB="$tmp/parcours.db" \
   PARCOURS_APP="$target/debug/parcours-desktop" \
   TAURI_DRIVER="$root/.tools/bin/tauri-driver" \
+  DRIVER_LOG="$tmp/tauri-driver.log" \
   PARCOURS_SEED="$target/debug/examples/seed" \
   PARCOURS_ENVELOPES="$envelopes" \
   PARCOURS_SCANNER_DIR="$tmp/scanner" \
   OMP_THREAD_LIMIT=1 \
   SHOTS_DIR="${SHOTS_DIR:-/tmp/shots}" \
   NO_AT_BRIDGE=1 \
+  timeout --kill-after=30 900 \
   xvfb-run -a -s "-screen 0 1280x900x24" \
-  node --test --test-concurrency=1 tests/desktop/journey.test.mjs
+  node --test --test-concurrency=1 tests/desktop/journey.test.mjs \
+  >"$journey_log" 2>&1 </dev/null &
+journey=$!
+wait "$journey"
+status=$?
+set -e
+if kill -TERM -- "-$journey" 2>/dev/null; then
+  sleep 2
+  kill -KILL -- "-$journey" 2>/dev/null || true
+fi
+cat "$journey_log"
+if [ "$status" -ne 0 ]; then
+  [ "$status" -eq 124 ] && echo "the journeys did not end within 15 minutes" >&2
+  echo "== tauri-driver's log" >&2
+  cat "$tmp/tauri-driver.log" >&2 || true
+fi
+exit "$status"
