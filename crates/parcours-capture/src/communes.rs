@@ -89,6 +89,9 @@ impl Communes {
             }
             let d = distance(r, f);
             match best {
+                // The same name again (communes of one name in several
+                // departments; `Côte d'Ivoire`, `Côte-d'Ivoire`): no doubt.
+                Some((bi, bd)) if d == bd && *f == self.names[bi].1 => {}
                 Some((_, bd)) if d >= bd => second = second.min(d),
                 _ => {
                     if let Some((_, bd)) = best {
@@ -217,6 +220,8 @@ mod tests {
         assert_eq!(country("Viet Nam").map(|c| c.0), Some("Viêt Nam"));
         // Too far from any.
         assert_eq!(country("XQWZ"), None);
+        // Two spellings of one name.
+        assert_eq!(country("COTE D'IVOIRE").map(|c| c.0), Some("Côte d'Ivoire"));
     }
 
     #[test]

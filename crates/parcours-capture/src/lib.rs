@@ -435,6 +435,16 @@ const FAMILIAR_HAND: f32 = 0.88;
 /// Confidence of a field that nothing confirms, on a form filled in by hand.
 const HANDWRITTEN_CAP: f32 = 0.69;
 
+/// Whether the applicant was born abroad: the country read is another
+/// country than France, or, without a country read, the NIR's department is
+/// 99. Their birth place is then no French commune.
+fn born_abroad(country: Option<&str>, nir: Option<&str>) -> bool {
+    match country.and_then(communes::country) {
+        Some((name, _)) => name != "France",
+        None => nir.is_some_and(|n| n.get(5..7) == Some("99")),
+    }
+}
+
 /// Sets the confidence of the form's text fields from what the whole
 /// envelope says: Tesseract is confidently wrong on handwriting, so on a
 /// form filled in by hand a value is trusted only when something confirms it
@@ -466,16 +476,23 @@ fn calibrate(
     let familiar = likeness
         .get(likeness.len() / 2)
         .is_some_and(|&l| l >= FAMILIAR_HAND);
+    let text_of = |reading: &CaseReading, key: &str| match &reading.fields.get(key)?.value {
+        Some(FieldValue::Text(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let born_abroad = born_abroad(
+        text_of(reading, "birth_country").as_deref(),
+        text_of(reading, "nir").as_deref(),
+    );
     for f in &form.fields {
         let Some(g) = glyphs.get(&f.key) else {
             continue;
         };
-        let text_of = |key: &str| match reading.fields.get(key).map(|r| &r.value) {
-            Some(Some(FieldValue::Text(t))) => Some(t.clone()),
-            _ => None,
-        };
-        let (postcode, city) = (text_of("postcode"), text_of("city"));
-        let (last, first) = (text_of("last_name"), text_of("first_names"));
+        let (postcode, city) = (text_of(reading, "postcode"), text_of(reading, "city"));
+        let (last, first) = (
+            text_of(reading, "last_name"),
+            text_of(reading, "first_names"),
+        );
         let ssn_nir = reading.ssn_proof.as_ref().and_then(|s| s.nir.clone());
         let Some(r) = reading.fields.get_mut(&f.key) else {
             continue;
@@ -556,7 +573,7 @@ fn calibrate(
                 "signed_place" => town
                     .or_else(|| c.nearest(v, postcode.as_deref()))
                     .or_else(anywhere),
-                "birth_place" => anywhere(),
+                "birth_place" if !born_abroad => anywhere(),
                 "birth_country" => communes::country(v),
                 _ => None,
             };
@@ -701,5 +718,18 @@ mod tests {
         for w in ["RUF", "DE", "LOUIS", "PASTEUR", "29"] {
             assert!(!street_word(w), "{w}");
         }
+    }
+
+    #[test]
+    fn born_abroad_by_the_country_else_the_nir() {
+        // A misread country is still the country.
+        assert!(born_abroad(Some("MAROG"), Some("185069912345678")));
+        assert!(born_abroad(Some("COTE D'IVOIRE"), None));
+        assert!(!born_abroad(Some("FRANCE"), Some("185069912345678")));
+        // No country, or none that can be read: the NIR's department.
+        assert!(born_abroad(None, Some("185069912345678")));
+        assert!(born_abroad(Some("XQWZ"), Some("185069912345678")));
+        assert!(!born_abroad(None, Some("185065912345678")));
+        assert!(!born_abroad(None, None));
     }
 }
