@@ -633,8 +633,11 @@ fn calibrate(
             }
         }
         // A typed name read unsure one letter away from the MRZ's (`ANDRE`
-        // for ANDREI): a letter lost, not another name. A confident reading
-        // that differs is left for the ID_NAME_MISMATCH check.
+        // for ANDREI), or one letter taken for another of its shape
+        // (`LONESCU`): a misreading, not another name. Any other reading that
+        // differs is left for the ID_NAME_MISMATCH check. The MRZ's name
+        // stays unsure: the MRZ does not confirm what was taken from it.
+        let mut from_mrz = false;
         if let (false, Some(d), Some(FieldValue::Text(v))) = (handwritten, &id, &r.value) {
             let mrz = match f.key.as_str() {
                 "last_name" | "birth_name" => Some(d.surname.as_str()),
@@ -644,12 +647,14 @@ fn calibrate(
             // (A letter of another language's read with a French accent,
             // `FERNÉNDEZ` for FERNÁNDEZ, is one letter away too.)
             let near = mrz.filter(|m| {
-                r.confidence < 0.7
-                    && v.chars().all(char::is_alphabetic)
-                    && communes::near(v, m) == Some(1)
+                v.chars().all(char::is_alphabetic)
+                    && (r.confidence < 0.7 && communes::near(v, m) == Some(1)
+                        || mend::one_look_alike(v, m))
             });
             if let Some(written) = near.and_then(|m| mend::name_from_mrz(v, m, false)) {
                 r.value = Some(FieldValue::Text(written));
+                r.confidence = r.confidence.min(0.5);
+                from_mrz = true;
             }
         }
         let Some(FieldValue::Text(v)) = &r.value else {
@@ -659,29 +664,30 @@ fn calibrate(
             let (a, b) = (fold_for_mrz(v), fold_for_mrz(mrz));
             !a.is_empty() && a == b
         };
-        let confirmed = hand_sure
-            || place_sure
-            || match (f.key.as_str(), f.kind) {
-                // The key passes by chance once in 97: only a confident reading
-                // (not one mended or read again to pass it) is confirmed by it.
-                (_, FieldKind::Nir) => {
-                    parcours_domain::nir::parse(v).is_ok()
-                        && (r.confidence >= 0.6 || ssn_nir.as_ref() == Some(v))
-                }
-                // Handwritten accents are often lost and the MRZ has none.
-                ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
-                ("birth_date", _) => id.as_ref().is_some_and(|d| {
-                    d.birth_date.is_some()
-                        && NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() == d.birth_date
-                }),
-                ("last_name" | "birth_name", _) => {
-                    id.as_ref().is_some_and(|d| names_agree(&d.surname))
-                }
-                ("first_names", _) => id
-                    .as_ref()
-                    .is_some_and(|d| names_agree(&d.given_names.join(" "))),
-                _ => false,
-            };
+        let confirmed = !from_mrz
+            && (hand_sure
+                || place_sure
+                || match (f.key.as_str(), f.kind) {
+                    // The key passes by chance once in 97: only a confident reading
+                    // (not one mended or read again to pass it) is confirmed by it.
+                    (_, FieldKind::Nir) => {
+                        parcours_domain::nir::parse(v).is_ok()
+                            && (r.confidence >= 0.6 || ssn_nir.as_ref() == Some(v))
+                    }
+                    // Handwritten accents are often lost and the MRZ has none.
+                    ("last_name" | "birth_name" | "first_names", _) if handwritten => false,
+                    ("birth_date", _) => id.as_ref().is_some_and(|d| {
+                        d.birth_date.is_some()
+                            && NaiveDate::parse_from_str(v, "%Y-%m-%d").ok() == d.birth_date
+                    }),
+                    ("last_name" | "birth_name", _) => {
+                        id.as_ref().is_some_and(|d| names_agree(&d.surname))
+                    }
+                    ("first_names", _) => id
+                        .as_ref()
+                        .is_some_and(|d| names_agree(&d.given_names.join(" "))),
+                    _ => false,
+                });
         let mut conf = r.confidence;
         if confirmed {
             conf = conf.max(0.9);

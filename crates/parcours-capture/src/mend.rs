@@ -105,6 +105,26 @@ pub(crate) fn name_from_mrz(read: &str, mrz: &str, truncated: bool) -> Option<St
     Some(rewrite(read, used, mrz))
 }
 
+/// Letters that print OCR takes one for another: a stroke (`I`, `L`, `T`,
+/// `J`; a `Ł` it has no model of), a bowl (`O`, `Q`, `D`, `C`, `G`), `U`/`V`,
+/// `E`/`F`, `M`/`N`.
+const LOOK_ALIKE: [&str; 5] = ["ILTJ", "OQDCG", "UV", "EF", "MN"];
+
+/// Whether typed `read` is `mrz` but for one letter taken for another of
+/// the same shape (`LONESCU` for IONESCU, `PAWET` for PAWEŁ): a misreading,
+/// where an applicant's own slip is a respelling (`Y` for `I`, `D` for `T`).
+pub(crate) fn one_look_alike(read: &str, mrz: &str) -> bool {
+    let (r, m): (Vec<char>, Vec<char>) = (
+        letters(read).chars().collect(),
+        letters(mrz).chars().collect(),
+    );
+    if r.len() != m.len() {
+        return false;
+    }
+    let differ: Vec<(char, char)> = r.into_iter().zip(m).filter(|(a, b)| a != b).collect();
+    matches!(differ.as_slice(), [(a, b)] if LOOK_ALIKE.iter().any(|s| s.contains(*a) && s.contains(*b)))
+}
+
 /// The first names as the MRZ spells them, when `read` misreads all of
 /// them or the first few (a hand may write fewer than the ID lists).
 pub(crate) fn given_names_from_mrz(
@@ -427,5 +447,19 @@ mod tests {
             None
         );
         assert_eq!(email("jean.dupont@@free.fr", "DUPONT", &["JEAN"]), None);
+    }
+
+    #[test]
+    fn a_typed_letter_of_the_same_shape_is_a_misreading() {
+        assert!(one_look_alike("LONESCU", "IONESCU"));
+        assert!(one_look_alike("PAWET", "PAWEL"));
+        assert!(one_look_alike("Dupomt", "DUPONT"));
+        // Respellings and other slips are the applicant's.
+        assert!(!one_look_alike("MARTYN", "MARTIN"));
+        assert!(!one_look_alike("BERNART", "BERNARD"));
+        assert!(!one_look_alike("THOMA", "THOMAS"));
+        // Two letters, or the name itself.
+        assert!(!one_look_alike("LONESCV", "IONESCU"));
+        assert!(!one_look_alike("IONESCU", "IONESCU"));
     }
 }
