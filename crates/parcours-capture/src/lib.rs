@@ -435,6 +435,18 @@ const FAMILIAR_HAND: f32 = 0.88;
 /// Confidence of a field that nothing confirms, on a form filled in by hand.
 const HANDWRITTEN_CAP: f32 = 0.69;
 
+/// `place` without the marks before and after its name, but a closing
+/// bracket that one opened (`Saint-Denis (Réunion)`).
+fn trim_marks(place: &str) -> String {
+    let t = place.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let t = t.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')');
+    let t = match t.strip_suffix(')') {
+        Some(open) if !open.contains('(') => open.trim_end_matches(|c: char| !c.is_alphanumeric()),
+        _ => t,
+    };
+    if t.is_empty() { place } else { t }.to_string()
+}
+
 /// Whether the applicant was born abroad: the country read is another
 /// country than France, or, without a country read, the NIR's department is
 /// 99. Their birth place is then no French commune.
@@ -554,6 +566,15 @@ fn calibrate(
         // Handwritten capitals, read glyph by glyph.
         if let (true, Some(letters)) = (handwritten, &g.letters) {
             hand_letters::mend(f.kind, &mut r.value, letters);
+        }
+        // A place neither starts nor ends with a mark: the box's edge or a
+        // speck read as one (`(Lille`, `‘Grenoble`, `Fort-de-France.`).
+        let place = matches!(
+            f.key.as_str(),
+            "city" | "signed_place" | "birth_place" | "birth_country"
+        );
+        if let (true, Some(FieldValue::Text(v))) = (place, &mut r.value) {
+            *v = trim_marks(v);
         }
         // A place name: the nearest commune (among the postcode's for the
         // town and where the form was signed).
@@ -737,5 +758,16 @@ mod tests {
         assert!(born_abroad(Some("XQWZ"), Some("185069912345678")));
         assert!(!born_abroad(None, Some("185065912345678")));
         assert!(!born_abroad(None, None));
+    }
+
+    #[test]
+    fn a_place_loses_the_marks_around_it() {
+        assert_eq!(trim_marks("(Lille"), "Lille");
+        assert_eq!(trim_marks("‘Grenoble"), "Grenoble");
+        assert_eq!(trim_marks("Fort-de-France."), "Fort-de-France");
+        assert_eq!(trim_marks("Lille)"), "Lille");
+        assert_eq!(trim_marks("Saint-Denis (Réunion)"), "Saint-Denis (Réunion)");
+        assert_eq!(trim_marks("L'Haÿ-les-Roses"), "L'Haÿ-les-Roses");
+        assert_eq!(trim_marks("--"), "--");
     }
 }
