@@ -15,7 +15,10 @@
 //!
 //! Not handled (reported as errors): PDF pages without a scanned image that
 //! are not a page of the form (a page with neither image nor usable text is
-//! named), CCITT and JPEG 2000 images inside PDFs.
+//! named). A PDF image in CCITT group 4 (black-and-white scanners) is
+//! decoded here; one in another compression (JBIG2, JPEG 2000, CCITT
+//! group 3) is drawn by `pdftoppm` at its own resolution, and refused
+//! without it.
 
 use std::io::{Cursor, Read as _, Write as _};
 use std::path::Path;
@@ -499,12 +502,25 @@ fn load_pdf(file: &str, bytes: &[u8], form: &FormTemplate) -> Result<LoadedFile,
             let png = encode_png(&g);
             (g, png, "png")
         } else {
-            let which = filters.join(", ");
-            return Err(corrupt(
-                file,
-                page,
-                &format!("compression {which} non prise en charge"),
-            ));
+            // CCITT group 4 here; JBIG2, JPEG 2000, CCITT group 3… as poppler
+            // draws the page, at the image's own resolution.
+            let dpi = media_w
+                .filter(|pts| *pts > 0.0)
+                .map(|pts| w as f32 * 72.0 / pts);
+            let g = (filters == ["CCITTFaxDecode"])
+                .then(|| ccitt_to_gray(&doc, stream, w as usize, h as usize))
+                .flatten()
+                .or_else(|| pdftoppm(bytes, page, plausible_dpi(dpi, w as u32, h as u32)))
+                .ok_or_else(|| {
+                    let which = filters.join(", ");
+                    corrupt(
+                        file,
+                        page,
+                        &format!("image {which} illisible ou non prise en charge"),
+                    )
+                })?;
+            let png = encode_png(&g);
+            (g, png, "png")
         };
         let dpi = media_w
             .filter(|pts| *pts > 0.0)
@@ -543,21 +559,29 @@ const RENDER_TIMEOUT_S: u64 = 30;
 /// The picture of a page read from its vector content: rendered by
 /// `pdftoppm` at [`RENDER_DPI`], else sketched from its strokes and text.
 fn render_page(bytes: &[u8], page: usize, layer: &PdfPage) -> GrayImage {
-    pdftoppm(bytes, page).unwrap_or_else(|| pdf_fields::sketch(layer, RENDER_DPI))
+    pdftoppm(bytes, page, RENDER_DPI).unwrap_or_else(|| pdf_fields::sketch(layer, RENDER_DPI))
 }
 
-fn pdftoppm(bytes: &[u8], page: usize) -> Option<GrayImage> {
+/// Page `page` of a PDF drawn by poppler's `pdftoppm` at `dpi`, grey;
+/// `None` when poppler is missing, fails or reports an error.
+fn pdftoppm(bytes: &[u8], page: usize, dpi: f32) -> Option<GrayImage> {
     use std::process::{Command, Stdio};
     let n = page.to_string();
-    let dpi = (RENDER_DPI as u32).to_string();
+    let dpi = (dpi.round() as u32).to_string();
     let mut child = Command::new("pdftoppm")
         .args(["-f", &n, "-l", &n, "-r", &dpi, "-gray", "-png", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .ok()?;
     let mut stdin = child.stdin.take()?;
+    let mut stderr = child.stderr.take()?;
+    let complaints = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_string(&mut out);
+        out
+    });
     let input = bytes.to_vec();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
@@ -584,7 +608,9 @@ fn pdftoppm(bytes: &[u8], page: usize) -> Option<GrayImage> {
     };
     let _ = writer.join();
     let png = reader.join().ok()?;
-    if !status?.success() || !png.starts_with(b"\x89PNG") {
+    // poppler draws what it could of a broken image and still succeeds.
+    let broken = complaints.join().ok()?.contains("Error");
+    if !status?.success() || broken || !png.starts_with(b"\x89PNG") {
         return None;
     }
     decode_raster("", 1, &png, Kind::Png).ok()
@@ -635,12 +661,7 @@ fn raw_to_gray(
         .and_then(|o| o.as_i64().ok())
         .unwrap_or(8);
     let image_mask = matches!(dict.get(b"ImageMask"), Ok(Object::Boolean(true)));
-    let decode_inverted = dict
-        .get(b"Decode")
-        .ok()
-        .and_then(|o| o.as_array().ok())
-        .and_then(|a| a.first().and_then(as_f32))
-        .is_some_and(|first| first > 0.5);
+    let decode_inverted = decode_inverted(dict);
     let cs = dict.get(b"ColorSpace").ok().map(|o| resolve(doc, o));
     let (channels, palette): (usize, Option<(usize, Vec<u8>)>) = match cs {
         _ if image_mask => (1, None),
@@ -748,6 +769,67 @@ fn raw_to_gray(
             };
             out.push(if decode_inverted { 255 - g } else { g });
         }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out)
+}
+
+/// Whether a 1-bit image's `/Decode` is `[1 0]` (sample 1 is black).
+fn decode_inverted(dict: &lopdf::Dictionary) -> bool {
+    dict.get(b"Decode")
+        .ok()
+        .and_then(|o| o.as_array().ok())
+        .and_then(|a| a.first().and_then(as_f32))
+        .is_some_and(|first| first > 0.5)
+}
+
+/// A CCITT group 4 image (`/K` < 0), as scanners write black-and-white
+/// pages, to grey levels. `None` for another group or broken data.
+fn ccitt_to_gray(doc: &Document, stream: &lopdf::Stream, w: usize, h: usize) -> Option<GrayImage> {
+    let dict = &stream.dict;
+    let parms = match resolve(doc, dict.get(b"DecodeParms").ok()?) {
+        Object::Dictionary(d) => Some(d),
+        Object::Array(a) => a.first().and_then(|o| o.as_dict().ok()),
+        _ => None,
+    };
+    let int = |key: &[u8]| {
+        parms
+            .and_then(|d| d.get(key).ok())
+            .and_then(|o| o.as_i64().ok())
+    };
+    let flag = |key: &[u8]| {
+        parms
+            .and_then(|d| d.get(key).ok())
+            .and_then(|o| o.as_bool().ok())
+            .unwrap_or(false)
+    };
+    if int(b"K").unwrap_or(0) >= 0 || flag(b"EncodedByteAlign") {
+        return None;
+    }
+    let too_big = w > usize::from(u16::MAX) || h > usize::from(u16::MAX);
+    if int(b"Columns").unwrap_or(1728) != w as i64 || too_big {
+        return None;
+    }
+    // A decoded pel is sample 0 when black, unless /BlackIs1; /Decode then
+    // maps samples to grey as for any 1-bit image.
+    let (black_is_1, inverted) = (flag(b"BlackIs1"), decode_inverted(dict));
+    let mut out = Vec::with_capacity(w * h);
+    fax::decoder::decode_g4(
+        stream.content.iter().copied(),
+        w as u16,
+        Some(h as u16),
+        |line| {
+            out.extend(fax::decoder::pels(line, w as u16).map(|c| {
+                let sample_one = (c == fax::Color::Black) == black_is_1;
+                if sample_one == inverted {
+                    0
+                } else {
+                    255
+                }
+            }));
+        },
+    )?;
+    if out.len() != w * h {
+        return None;
     }
     GrayImage::from_raw(w as u32, h as u32, out)
 }
@@ -900,6 +982,100 @@ pub(crate) mod tests {
             "palette index 0 is black"
         );
         assert_eq!(pages[4].source_page, 5);
+    }
+
+    /// A CCITT group 4 image of `g` (black below 128), as a scanner's
+    /// black-and-white page; `black_is_1` and `decode` as the PDF says.
+    fn ccitt_stream(g: &GrayImage, black_is_1: bool, decode: Option<[i64; 2]>) -> Stream {
+        use fax::{encoder::Encoder, Color, VecWriter};
+        let (w, h) = g.dimensions();
+        let mut enc = Encoder::new(VecWriter::new());
+        for y in 0..h {
+            let row = (0..w).map(|x| {
+                // The picture shown is `g`: what is encoded depends on how
+                // /BlackIs1 and /Decode turn samples into grey.
+                let dark = g.get_pixel(x, y).0[0] < 128;
+                let inverted = decode == Some([1, 0]);
+                if dark != inverted {
+                    Color::Black
+                } else {
+                    Color::White
+                }
+            });
+            let row: Vec<Color> = row.map(|c| if black_is_1 { !c } else { c }).collect();
+            enc.encode_line(row.into_iter(), w as u16).unwrap();
+        }
+        let data = enc.finish().unwrap().finish();
+        let mut dict = dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 1, "Filter" => "CCITTFaxDecode",
+            "DecodeParms" => dictionary! {
+                "K" => -1, "Columns" => w as i64, "Rows" => h as i64, "BlackIs1" => black_is_1,
+            },
+        };
+        if let Some([a, b]) = decode {
+            dict.set("Decode", vec![a.into(), b.into()]);
+        }
+        Stream::new(dict, data).with_compression(false)
+    }
+
+    #[test]
+    fn pdf_pages_in_ccitt_group_4_read_as_drawn() {
+        // A bar, and stripes for runs of every length.
+        let bar = test_gray(248, 351);
+        let g = GrayImage::from_fn(248, 351, |x, y| {
+            let ink = bar.get_pixel(x, y).0[0] == 0 || (x * y + x) % 37 < 5;
+            image::Luma([if ink { 0 } else { 255 }])
+        });
+        let pdf = pdf_with(vec![
+            ccitt_stream(&g, false, None),
+            ccitt_stream(&g, true, None),
+            ccitt_stream(&g, false, Some([1, 0])),
+        ]);
+        let pages = load("nb.pdf", &pdf).expect("a black-and-white scanner PDF loads");
+        assert_eq!(pages.len(), 3);
+        for p in &pages {
+            assert_eq!(p.ext, "png", "a decoded page is stored as PNG");
+            assert_eq!(
+                p.image.as_raw(),
+                g.as_raw(),
+                "page {}: every pixel as drawn, whatever /BlackIs1 and /Decode say",
+                p.source_page
+            );
+        }
+        // Data cut short: a clear refusal naming the page, not a white page.
+        let mut cut = ccitt_stream(&g, false, None);
+        cut.content.truncate(cut.content.len() / 3);
+        cut.content.extend([0xFF; 40]);
+        let err = load("nb.pdf", &pdf_with(vec![cut])).expect_err("broken CCITT data is refused");
+        assert!(err.to_string().contains("nb.pdf"), "{err}");
+    }
+
+    #[test]
+    fn pdf_images_in_other_compressions_are_drawn_by_poppler() {
+        let g = test_gray(248, 351);
+        let hex: String = g.as_raw().iter().map(|v| format!("{v:02x}")).collect();
+        let stream = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 248, "Height" => 351,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "ASCIIHexDecode",
+            },
+            format!("{hex}>").into_bytes(),
+        )
+        .with_compression(false);
+        let pages = load("hex.pdf", &pdf_with(vec![stream])).expect("poppler draws the page");
+        let p = &pages[0];
+        assert!(
+            p.image.width().abs_diff(248) <= 1 && p.image.height().abs_diff(351) <= 1,
+            "drawn at the image's own resolution: {:?}",
+            p.image.dimensions()
+        );
+        assert_eq!(
+            p.image.get_pixel(100, 150).0[0],
+            0,
+            "the black bar is there"
+        );
+        assert!(p.image.get_pixel(20, 20).0[0] > 200, "the paper is light");
     }
 
     #[test]
