@@ -277,11 +277,7 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
     let rows: Vec<bool> = (0..ih)
         .map(|y| longest_run((0..iw).map(|x| dark[y * iw + x])) as f32 >= 25.0 * mm)
         .collect();
-    let cols: Vec<bool> = (0..iw)
-        .map(|x| longest_run((0..ih).map(|y| dark[y * iw + x])) as f32 >= 7.0 * mm)
-        .collect();
     let seen_y = clusters(&rows, 1);
-    let seen_x = clusters(&cols, 1);
 
     let fields: Vec<&FieldSpec> = form.fields.iter().filter(|f| f.page == page_no).collect();
     let mut ty: Vec<f32> = Vec::new();
@@ -318,6 +314,24 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
         a = mm;
         by = 0.0;
     }
+    // Box sides are looked for between the first and last boxes' rows only:
+    // a card copied below the signature has sides too.
+    let tall = fields
+        .iter()
+        .filter(|f| f.rect[3] - f.rect[1] >= 7.5 && f.kind != FieldKind::Choice);
+    let (top, bottom) = tall.fold((f32::MAX, f32::MIN), |(t, b), f| {
+        (t.min(f.rect[1]), b.max(f.rect[3]))
+    });
+    let row = |v: f32| ((a * v + by).round().max(0.0) as usize).min(ih);
+    let (y0, y1) = if top < bottom {
+        (row(top - 2.0), row(bottom + 2.0))
+    } else {
+        (0, ih)
+    };
+    let cols: Vec<bool> = (0..iw)
+        .map(|x| longest_run((y0..y1).map(|y| dark[y * iw + x])) as f32 >= 7.0 * mm)
+        .collect();
+    let seen_x = clusters(&cols, 1);
     let (nx, bx, _) = best_offset(&tx, &seen_x, a, tol, (-30.0 * mm, 40.0 * mm));
     let bx = if nx >= 2 {
         let pairs: Vec<f32> = tx
