@@ -607,7 +607,13 @@ fn calibrate(
             };
             match near {
                 Some((name, d)) if handwritten => {
-                    let written = communes::in_capitals(name, g.marks);
+                    // The glyph reader sees accents that the marks count
+                    // misses (touching their letter).
+                    let written = if v.to_uppercase() == name.to_uppercase() {
+                        v.to_uppercase()
+                    } else {
+                        communes::in_capitals(name, g.marks.max(form_read::expected_marks(v)))
+                    };
                     // Sure when read exactly, unless accents are in question.
                     place_sure = d == 0 && written == *v && name.is_ascii();
                     r.value = Some(FieldValue::Text(written));
