@@ -1,4 +1,6 @@
-//! Prints each page's kind, rotation, skew and timing for PDFs given as arguments.
+//! Prints each page's kind, rotation, skew and timing for PDFs given as
+//! arguments; for a form page, its registration and the proofs copied
+//! onto it.
 use std::time::Instant;
 
 fn main() {
@@ -27,6 +29,43 @@ fn main() {
                 want,
                 if got == want { "" } else { "<<<<<<" }
             );
+            let no = match a.kind {
+                parcours_domain::PageKind::FormPage1 => 1,
+                parcours_domain::PageKind::FormPage2 => 2,
+                _ => 0,
+            };
+            if no > 0 {
+                let form = parcours_domain::form::FormTemplate::default_v1();
+                let r = parcours_capture::form_read::register(p, &a.frame, &form, no);
+                println!(
+                    "   registration: {:.3} px/mm (page {:.3}), offset {:+.1}, {:+.1} px, edges matched y {:?} x {:?}",
+                    r.scale,
+                    p.dpi / 25.4,
+                    r.dx,
+                    r.dy,
+                    r.matched_y,
+                    r.matched_x
+                );
+            }
+            if no > 0 {
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+                let t = Instant::now();
+                let id = parcours_capture::proofs::read_id_on_form(p, &a, day).is_some();
+                let t_id = t.elapsed().as_secs_f32();
+                let t = Instant::now();
+                let nir = parcours_capture::proofs::card_nir(p, &a).is_some();
+                println!(
+                    "   id on form {id} {t_id:.3}s, NIR on form {nir} {:.3}s",
+                    t.elapsed().as_secs_f32()
+                );
+            }
+            if std::env::var_os("TEXT").is_some() {
+                println!(
+                    "   text: {:?}\n   NIR: {:?}",
+                    a.text.text,
+                    parcours_capture::proofs::find_valid_nir(&a.text.text)
+                );
+            }
             if got != want && std::env::var("DEBUG").is_ok() {
                 println!("   text: {:?}", a.text.text);
                 parcours_capture::page::upright_work_image(p, &a)

@@ -163,6 +163,17 @@ fn read_page(
             let no = if a.kind == PageKind::FormPage1 { 1 } else { 2 };
             let (fields, _) = form_read::read_fields(p, a, form, no)?;
             out.fields = Some((no, fields));
+            // A proof copied onto the form page: only what reads for sure
+            // (an MRZ passing its check digits, a NIR passing its key).
+            out.id = proofs::read_id_on_form(p, a, on);
+            out.ssn = proofs::card_nir(p, a).map(|nir| SsnProof {
+                kind: parcours_domain::SsnProofKind::CarteVitale,
+                nir: Some(nir),
+            });
+            let a = &mut out.analysis;
+            a.has_id = out.id.is_some();
+            a.has_ssn = out.ssn.is_some();
+            a.proofs_not_separate = a.has_id || a.has_ssn;
         }
         _ => {
             if a.kind == PageKind::IdProof {
@@ -309,8 +320,12 @@ pub fn read_envelope(
         if a.kind == PageKind::IdProof {
             id_texts.push(a.text.text.clone());
         }
-        if a.kind == PageKind::IdProof && a.has_ssn {
+        let form_page = matches!(a.kind, PageKind::FormPage1 | PageKind::FormPage2);
+        if (a.kind == PageKind::IdProof || form_page) && a.has_ssn {
             reading.ssn_proof_pages += 1;
+        }
+        if form_page && a.has_id {
+            reading.id_proof_pages += 1;
         }
         reading.proofs_not_separate |= a.proofs_not_separate;
         if let Some((no, fields)) = o.fields {

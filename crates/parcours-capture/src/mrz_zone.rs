@@ -360,6 +360,22 @@ pub fn read(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<MrzRead
     best
 }
 
+/// The MRZ of a document copied onto a form page, found in the page's own
+/// frame (a card on a form lies about straight) at half the working
+/// resolution: cheap enough for every form page. `None` unless it passes
+/// its check digits.
+pub fn read_on_form(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<MrzReading> {
+    let k = a.work_k * 2;
+    let small = geom::box_downscale(&page.image, k);
+    let mm = page.dpi / 25.4;
+    let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
+    geometric_bands_at(page, k, &small, &a.frame)
+        .into_iter()
+        .take(2)
+        .filter_map(|band| read_band(page, &a.frame, band, mm, scale, mm * scale, on))
+        .find(|r| r.valid)
+}
+
 /// Groups of two or three long text lines of the same width, one above
 /// the other at an MRZ's pitch, in the upright page at working resolution
 /// (upright full-resolution pixels), the widest first.
@@ -373,7 +389,7 @@ fn geometric_bands(page: &PageImage, a: &PageAnalysis) -> Vec<Bx> {
             skew_deg: a.frame.skew_deg + turn,
             ..a.frame
         };
-        for b in geometric_bands_at(page, a, &small, &f) {
+        for b in geometric_bands_at(page, a.work_k, &small, &f) {
             // Back to the page's frame (full resolution): the box of the corners.
             let corners = [(b.x0, b.y0), (b.x1, b.y0), (b.x0, b.y1), (b.x1, b.y1)];
             let pts: Vec<(f32, f32)> = corners
@@ -398,26 +414,21 @@ fn geometric_bands(page: &PageImage, a: &PageAnalysis) -> Vec<Bx> {
 }
 
 /// [`geometric_bands`] in the frame `frame` (full-resolution boxes in it).
-fn geometric_bands_at(
-    page: &PageImage,
-    a: &PageAnalysis,
-    small: &GrayImage,
-    frame: &Frame,
-) -> Vec<Bx> {
+fn geometric_bands_at(page: &PageImage, work_k: u32, small: &GrayImage, frame: &Frame) -> Vec<Bx> {
     let f = Frame {
         w: small.width() as f32,
         h: small.height() as f32,
         ..*frame
     };
     let work = geom::warp(small, &f, 0.0, 0.0, f.w, f.h, 1.0);
-    let wdpi = page.dpi / a.work_k as f32;
+    let wdpi = page.dpi / work_k as f32;
     let px_mm = wdpi / 25.4;
     let flat = geom::flatten(&work, (3.0 * px_mm) as u32);
     let lines: Vec<LineBox> = text_lines_win(&flat, 0, flat.width() as usize, px_mm, 16.0)
         .into_iter()
         .filter(|l| (l.x1 - l.x0) as f32 >= 55.0 * px_mm)
         .collect();
-    let k = a.work_k as f32;
+    let k = work_k as f32;
     let mut out: Vec<(Bx, f32)> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let mut group = vec![l];

@@ -29,43 +29,61 @@ fn mrz_like(line: &str) -> bool {
 /// The first valid NIR (by its key) in the text, normalised; else the first
 /// NIR-shaped candidate. A NIR stands alone on its line: runs of digits
 /// much longer than one (an MRZ, a reference number) are not searched, or
-/// one window in 97 would pass the key by chance.
+/// one window in 97 would pass the key by chance; nor are digits glued to
+/// a word (a document number `DX1338097`), nor digits whose spaces are not
+/// where a NIR's groups end (`1 71 07 59 350 123 45`; one stray space
+/// allowed): a number and a date side by side are not a NIR.
 pub fn find_nir(text: &str) -> Option<String> {
+    // Where the groups of a printed NIR end.
+    const GROUP_ENDS: [usize; 6] = [1, 3, 5, 7, 10, 13];
     let mut shaped = None;
     for line in text.lines().filter(|l| !mrz_like(l)) {
-        // Runs of digits, spaces and the Corsican A/B, with OCR confusions fixed.
-        let chars: Vec<char> = line
-            .chars()
-            .map(|c| match c {
+        // Runs of digits, spaces and the Corsican A/B, with OCR confusions
+        // fixed: each run's characters, where its spaces fall, and whether
+        // it starts glued to a word.
+        let mut runs: Vec<(Vec<char>, Vec<usize>, bool)> = Vec::new();
+        let mut cur: (Vec<char>, Vec<usize>, bool) = (Vec::new(), Vec::new(), false);
+        let mut prev = ' ';
+        for c in line.chars() {
+            let c = match c {
                 'O' | 'o' => '0',
                 'I' | 'l' | '|' => '1',
                 c => c,
-            })
-            .collect();
-        let mut runs: Vec<String> = Vec::new();
-        let mut cur = String::new();
-        for c in chars {
+            };
             if c.is_ascii_digit() || c == 'A' || c == 'B' {
-                cur.push(c);
+                if cur.0.is_empty() {
+                    cur.2 = prev.is_alphabetic();
+                }
+                cur.0.push(c);
             } else if c == ' ' || c == '.' {
-                continue;
-            } else if !cur.is_empty() {
+                if !cur.0.is_empty() && cur.1.last() != Some(&cur.0.len()) {
+                    cur.1.push(cur.0.len());
+                }
+            } else if !cur.0.is_empty() {
                 runs.push(std::mem::take(&mut cur));
             }
+            prev = c;
         }
-        if !cur.is_empty() {
+        if !cur.0.is_empty() {
             runs.push(cur);
         }
-        for run in runs {
-            let b: Vec<char> = run.chars().collect();
+        for (b, spaces, glued) in runs {
             if !(15..=17).contains(&b.len()) {
                 continue;
             }
             for start in 0..=b.len() - 15 {
-                let cand: String = b[start..start + 15].iter().collect();
-                if !matches!(b[start], '1' | '2' | '3' | '4' | '7' | '8') {
+                if start == 0 && glued || !matches!(b[start], '1' | '2' | '3' | '4' | '7' | '8') {
                     continue;
                 }
+                let stray = spaces
+                    .iter()
+                    .filter(|&&p| p > start && p < start + 15)
+                    .filter(|&&p| !GROUP_ENDS.contains(&(p - start)))
+                    .count();
+                if stray > 1 {
+                    continue;
+                }
+                let cand: String = b[start..start + 15].iter().collect();
                 if nir::parse(&cand).is_ok() {
                     return Some(cand);
                 }
@@ -339,6 +357,13 @@ pub fn read_id(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<IdDo
     Some(doc)
 }
 
+/// The identity document copied onto a form page: only an MRZ that passes
+/// its check digits (the form's own lines never do).
+pub fn read_id_on_form(page: &PageImage, a: &PageAnalysis, on: NaiveDate) -> Option<IdDocument> {
+    let r = crate::mrz_zone::read_on_form(page, a, on)?;
+    Some(IdDocument::from_mrz(r.mrz.as_ref()?, true))
+}
+
 fn rank(r: &mrz::MrzReading) -> (bool, bool, i64) {
     (r.valid, r.mrz.is_some(), -(r.errors.len() as i64))
 }
@@ -463,6 +488,25 @@ mod tests {
         // The digits of an MRZ line may pass a NIR key by chance: never a NIR.
         assert_eq!(find_nir("1710201906687ERIC<<<<<<<<<<6509088M5"), None);
         assert_eq!(find_nir("171020190686715006509088"), None);
+        // A residence permit's number beside its expiry date passes the key
+        // (sex 1, unknown month 80, département 97): glued to its letters,
+        // spaced as a date, it is no NIR.
+        assert!(
+            nir::parse("133809704042030").is_ok(),
+            "what the rules below turn away passes the key"
+        );
+        assert_eq!(find_nir("DX1338097 04 04 2030"), None);
+        assert_eq!(find_nir("DX133809704042030"), None);
+        assert_eq!(find_nir("N° 1338097 04 04 2030"), None);
+        // Spaces OCR dropped or added once are no reason to refuse.
+        assert_eq!(
+            find_nir("2 84 999912269342").as_deref(),
+            Some("284999912269342")
+        );
+        assert_eq!(
+            find_nir("2 84 99 99 1 22 693 42").as_deref(),
+            Some("284999912269342")
+        );
     }
 
     /// An A4 page at 150 dpi with a dark card (a carte Vitale's grey, wave
