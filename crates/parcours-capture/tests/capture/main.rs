@@ -126,10 +126,52 @@ fn generated_envelopes_read_end_to_end() {
         "handwritten fields {:.3}",
         rate("handwritten")
     );
+    let separate: Vec<&String> = s
+        .diffs
+        .iter()
+        .filter(|d| d.contains("proofs_not_separate"))
+        .collect();
+    assert!(
+        separate.is_empty(),
+        "proofs together or apart as the truth says: {separate:?}"
+    );
     for (tier, (wrong, all)) in &s.wrong_sure {
         assert!(
             *wrong as f64 <= 0.03 * *all as f64,
             "{tier}: {wrong}/{all} fields wrong with a confidence over the threshold"
         );
     }
+}
+
+/// A card copied onto the form's page 2 (two carte Vitale, two ID cards'
+/// MRZ sides, on these seeds): `PROOFS_NOT_SEPARATE`, and the proof counts,
+/// so that neither `ID_PROOF_MISSING` nor `SSN_PROOF_MISSING` is raised.
+#[test]
+fn a_proof_copied_onto_the_form_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mode = [
+        "--tier",
+        "mixed",
+        "--defects",
+        "PROOFS_NOT_SEPARATE",
+        "--together",
+        "form",
+    ];
+    generate(dir.path(), &mode, 4, 8103);
+    let form = FormTemplate::default_v1();
+    let mut found = 0;
+    for i in 1..=4 {
+        let pdf = dir.path().join(format!("env-{i:04}.pdf"));
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let env = parcours_capture::read_envelope(&[pdf], &form, on).expect("the envelope reads");
+        let r = &env.reading;
+        println!(
+            "env-{i:04}: together {}, ID pages {}, SSN pages {}",
+            r.proofs_not_separate, r.id_proof_pages, r.ssn_proof_pages
+        );
+        if r.proofs_not_separate && r.id_proof_pages > 0 && r.ssn_proof_pages > 0 {
+            found += 1;
+        }
+    }
+    assert_eq!(found, 4, "each card on a form page found and counted");
 }
