@@ -9,6 +9,7 @@ PARCOURS_APT_PACKAGES=(
   libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver
   # OCR (capture): Tesseract with French and English data, bindgen's clang
   libtesseract-dev libleptonica-dev tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
+  tesseract-ocr  # the command line, which scripts/bench compares intake with
   libclang-dev clang
   # Letters and their tests: fonts, PDF rendering, barcode decoding
   fonts-dejavu-core fonts-ocr-b poppler-utils zbar-tools

@@ -53,9 +53,9 @@ fn main() {
                 let id = parcours_capture::proofs::read_id_on_form(p, &a, day).is_some();
                 let t_id = t.elapsed().as_secs_f32();
                 let t = Instant::now();
-                let nir = parcours_capture::proofs::card_nir(p, &a).is_some();
+                let cards = parcours_capture::proofs::read_cards(p, &a);
                 println!(
-                    "   id on form {id} {t_id:.3}s, NIR on form {nir} {:.3}s",
+                    "   ID on form {id} {t_id:.3}s, cards on form {cards:?} {:.3}s",
                     t.elapsed().as_secs_f32()
                 );
             }

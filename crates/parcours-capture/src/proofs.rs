@@ -244,14 +244,30 @@ pub fn dark_cards(page: &PageImage, a: &PageAnalysis) -> Vec<(f32, f32, f32, f32
         .collect()
 }
 
+/// What the dark cards of a page show.
+#[derive(Debug, Default, PartialEq)]
+pub struct Cards {
+    /// The first NIR that passes its key.
+    pub nir: Option<String>,
+    /// A card's words are a carte Vitale's (its NIR may fail its key).
+    pub vitale: bool,
+}
+
 /// The NIR printed on a dark card of the page (a carte Vitale, whose
-/// background hides its text from the page's reading): each card read
-/// again at ~300 dpi, scanner streaks lightened and flattened tile by tile.
-/// Only a NIR that passes its key.
+/// background hides its text from the page's reading).
 pub fn card_nir(page: &PageImage, a: &PageAnalysis) -> Option<String> {
+    read_cards(page, a).nir
+}
+
+/// The dark cards of the page (a carte Vitale, whose background hides its
+/// text from the page's reading), each read again at ~300 dpi, scanner
+/// streaks lightened and flattened tile by tile. Only a NIR that passes
+/// its key is taken.
+pub fn read_cards(page: &PageImage, a: &PageAnalysis) -> Cards {
+    let mut out = Cards::default();
     let cards = dark_cards(page, a);
     if cards.is_empty() {
-        return None;
+        return out;
     }
     let mm = page.dpi / 25.4;
     let scale = (300.0 / page.dpi).clamp(1.0, 2.0);
@@ -280,8 +296,10 @@ pub fn card_nir(page: &PageImage, a: &PageAnalysis) -> Option<String> {
             };
             let t = ocr::read_image(&crop, &opts).ok();
             let Some(t) = t else { continue };
+            out.vitale |= crate::page::ssn_signal(&t.text);
             if let Some(n) = find_valid_nir(&t.text) {
-                return Some(n);
+                out.nir = Some(n);
+                return out;
             }
             if psm == PageSegMode::PsmAuto {
                 lines = digit_lines(&t);
@@ -293,11 +311,12 @@ pub fn card_nir(page: &PageImage, a: &PageAnalysis) -> Option<String> {
             let at = |x: f32, y: f32| (u0 + x / scale, v0 + y / scale);
             let ((bx0, by0), (bx1, by1)) = (at(lx0, ly0), at(lx1, ly1));
             if let Some(n) = reread_line(page, src, a, (bx0, by0, bx1, by1)) {
-                return Some(n);
+                out.nir = Some(n);
+                return out;
             }
         }
     }
-    None
+    out
 }
 
 /// MRZ-looking lines of the classification OCR: their union box (working pixels).
