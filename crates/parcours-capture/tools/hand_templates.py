@@ -4,7 +4,9 @@ slash) from every handwriting font Debian packages here into
 the `A` and `B` of a Corsican NIR, and the block capitals, digits, `@` and
 `+` of the letter fields (names, places, addresses, e-mail) into
 `src/hand_letters.bin` (run from the repository root with the project's
-venv: `.tools/venv/bin/python crates/parcours-capture/tools/hand_templates.py`).
+venv: `.tools/venv/bin/python crates/parcours-capture/tools/hand_templates.py`;
+besides scripts/setup.sh's fonts it needs `apt-get install
+fonts-dkg-handwriting fonts-femkeklaver`, or the files differ).
 The small punctuation of letter fields (`.`, `-`, `_`, `'`) and the accents
 are told apart by their size and place on the line (`hand_letters.rs`), not
 by templates: a dot or a dash fills its square like any blob.
