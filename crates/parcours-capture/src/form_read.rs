@@ -180,14 +180,15 @@ fn clusters(flags: &[bool], gap: usize) -> Vec<f32> {
     out
 }
 
-fn longest_run(it: impl Iterator<Item = bool>) -> usize {
+/// The longest run of `true`, gaps of up to `gap` bridged.
+pub(crate) fn longest_run(it: impl Iterator<Item = bool>, gap: usize) -> usize {
     let (mut best, mut cur, mut miss) = (0, 0, 0);
     for d in it {
         if d {
             cur += 1 + miss;
             miss = 0;
             best = best.max(cur);
-        } else if cur > 0 && miss < 1 {
+        } else if cur > 0 && miss < gap {
             miss += 1;
         } else {
             cur = 0;
@@ -275,7 +276,7 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
     let dark: Vec<bool> = img.as_raw().iter().map(|&g| g < 150).collect();
     let mm = REG_DPI / 25.4;
     let rows: Vec<bool> = (0..ih)
-        .map(|y| longest_run((0..iw).map(|x| dark[y * iw + x])) as f32 >= 25.0 * mm)
+        .map(|y| longest_run((0..iw).map(|x| dark[y * iw + x]), 1) as f32 >= 25.0 * mm)
         .collect();
     let seen_y = clusters(&rows, 1);
 
@@ -329,7 +330,7 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
         (0, ih)
     };
     let cols: Vec<bool> = (0..iw)
-        .map(|x| longest_run((y0..y1).map(|y| dark[y * iw + x])) as f32 >= 7.0 * mm)
+        .map(|x| longest_run((y0..y1).map(|y| dark[y * iw + x]), 1) as f32 >= 7.0 * mm)
         .collect();
     let seen_x = clusters(&cols, 1);
     let (nx, bx, _) = best_offset(&tx, &seen_x, a, tol, (-30.0 * mm, 40.0 * mm));
@@ -870,8 +871,12 @@ mod tests {
     #[test]
     fn runs_and_clusters() {
         assert_eq!(
-            longest_run([true, true, false, true, true, true].into_iter()),
+            longest_run([true, true, false, true, true, true].into_iter(), 1),
             6
+        );
+        assert_eq!(
+            longest_run([true, false, false, true, true].into_iter(), 1),
+            2
         );
         assert_eq!(
             clusters(&[false, true, true, false, false, false, true], 1),

@@ -324,21 +324,11 @@ fn unbox(mask: &mut [bool], w: usize, h: usize) {
     let y_of = |x: usize, r: usize| (r as f32 - pad as f32 + s * (x as f32 - mid)).round() as i64;
     // The longest run of ink along sheared row `r` (gaps of 2 px bridged).
     let run = |mask: &[bool], r: usize| {
-        let (mut best, mut cur, mut miss) = (0, 0, 0);
-        for x in 0..w {
+        let ink = (0..w).map(|x| {
             let y = y_of(x, r);
-            if y >= 0 && (y as usize) < h && mask[y as usize * w + x] {
-                cur += 1 + miss;
-                miss = 0;
-                best = best.max(cur);
-            } else if cur > 0 && miss < 2 {
-                miss += 1;
-            } else {
-                cur = 0;
-                miss = 0;
-            }
-        }
-        best
+            y >= 0 && (y as usize) < h && mask[y as usize * w + x]
+        });
+        crate::form_read::longest_run(ink, 2)
     };
     let line: Vec<bool> = (0..proj.len())
         .map(|r| proj[r] * 5 >= w * 2 && run(mask, r) * 2 >= w)
