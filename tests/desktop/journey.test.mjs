@@ -321,6 +321,22 @@ function dbCounts() {
   return JSON.parse(execFileSync(SEED, [process.env.PARCOURS_DB, "--counts"], { encoding: "utf8" }));
 }
 
+/** Ticks a radio button, clicking again until it is ticked: a click that
+ * lands while the page still scrolls to the first field is lost. */
+async function choose(b, selector) {
+  const el = await b.$(selector);
+  await el.waitForDisplayed({ timeout: 10000 });
+  await b.waitUntil(
+    async () => {
+      if (await el.isSelected()) return true;
+      await el.scrollIntoView({ block: "center" });
+      await el.click();
+      return el.isSelected();
+    },
+    { timeout: 10000, timeoutMsg: `${selector} never got ticked` },
+  );
+}
+
 async function waitText(b, selector, re, timeout = 10000) {
   const el = await b.$(selector);
   await el.waitForDisplayed({ timeout });
@@ -412,7 +428,7 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     await shot(b, "24-review-corrected");
 
     // Approve (a blocking check, if OCR raised one, needs a reason).
-    await b.$("#decision-approve").click();
+    await choose(b, "#decision-approve");
     if ((await b.$$("header .badge.blocking")).length > 0) {
       await typeInto(b, "#decision-reason", "Pièces vérifiées sur les originaux");
     }
@@ -443,7 +459,8 @@ test("a day's work: intake, review, print, counter, dashboard", { timeout: 30000
     // A refusal is said in French, without command-line options.
     await b.$(`#intake-results button[data-ref='${ref2}']`).click();
     await b.$("#case-title").waitForDisplayed({ timeout: 10000 });
-    await b.$("#decision-reject").click();
+    await choose(b, "#decision-reject");
+    await b.$("#decision-submit").scrollIntoView({ block: "center" });
     await b.$("#decision-submit").click();
     const refusal = await waitText(b, "#decision .error", /motivé/);
     assert.doesNotMatch(refusal, /--/);
