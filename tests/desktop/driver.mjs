@@ -27,6 +27,10 @@ export async function startDriver(driverPath, logFile) {
   };
   process.on("exit", () => group("SIGKILL"));
   await waitForPort(port, 20000);
+  // tauri-driver listens before the WebKitWebDriver it started does: a
+  // session asked for in between fails ("client error (Connect)"), as seen
+  // on a fresh machine where WebKit loads slowly.
+  await waitForPort(nativePort, 20000);
   return {
     port,
     async stop() {
@@ -61,5 +65,5 @@ async function waitForPort(port, ms) {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`tauri-driver did not listen on ${port} (see its log)`);
+  throw new Error(`nothing listens on ${port}: see tauri-driver's log`);
 }
