@@ -46,8 +46,6 @@ fn main() {
                     r.matched_y,
                     r.matched_x
                 );
-            }
-            if no > 0 {
                 let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
                 let t = Instant::now();
                 let id = parcours_capture::proofs::read_id_on_form(p, &a, day).is_some();

@@ -283,6 +283,8 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
     let fields: Vec<&FieldSpec> = form.fields.iter().filter(|f| f.page == page_no).collect();
     let mut ty: Vec<f32> = Vec::new();
     let mut tx: Vec<f32> = Vec::new();
+    // The rows (mm) from the first to the last box whose sides are in `tx`.
+    let (mut top, mut bottom) = (f32::MAX, f32::MIN);
     for f in &fields {
         let r = f.rect;
         if r[2] - r[0] >= 25.0 {
@@ -290,6 +292,7 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
         }
         if r[3] - r[1] >= 7.5 && f.kind != FieldKind::Choice {
             tx.extend([r[0], r[2]]);
+            (top, bottom) = (top.min(r[1]), bottom.max(r[3]));
         }
     }
     for v in [&mut ty, &mut tx] {
@@ -317,12 +320,6 @@ pub fn register(page: &PageImage, frame: &Frame, form: &FormTemplate, page_no: u
     }
     // Box sides are looked for between the first and last boxes' rows only:
     // a card copied below the signature has sides too.
-    let tall = fields
-        .iter()
-        .filter(|f| f.rect[3] - f.rect[1] >= 7.5 && f.kind != FieldKind::Choice);
-    let (top, bottom) = tall.fold((f32::MAX, f32::MIN), |(t, b), f| {
-        (t.min(f.rect[1]), b.max(f.rect[3]))
-    });
     let row = |v: f32| ((a * v + by).round().max(0.0) as usize).min(ih);
     let (y0, y1) = if top < bottom {
         (row(top - 2.0), row(bottom + 2.0))
